@@ -1,3 +1,34 @@
-fn main() {
-    println!("Hello, world!");
+//! Command-line entry point: the operator, the one-shot sync and the CRD generator.
+
+use clap::{Parser, Subcommand};
+use kube::CustomResourceExt;
+
+use jira_align_user_sync::crd::JiraAlignUserSync;
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Keeps Jira Align users in step with directory groups"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the CustomResourceDefinition as YAML.
+    Crd,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Crd => {
+            let crd = JiraAlignUserSync::crd();
+            // Serializing a CRD built from static types cannot fail.
+            print!("{}", serde_yaml::to_string(&crd).expect("CRD serializes"));
+            std::process::ExitCode::SUCCESS
+        }
+    }
 }
