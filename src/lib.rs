@@ -6,3 +6,4 @@ pub mod crd;
 pub mod directory;
 pub mod jira_align;
 pub mod snapshot;
+pub mod plan;
