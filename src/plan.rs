@@ -392,7 +392,7 @@ fn attribute_drift(member: &DirectoryUser, user: &JiraUser) -> Vec<FieldChange> 
         let same = match field {
             "email" => have
                 .as_deref()
-                .is_some_and(|h| h.eq_ignore_ascii_case(want)),
+                .is_some_and(|h| normalize_key(h) == normalize_key(want)),
             _ => have.as_deref() == Some(want),
         };
         if !same {
