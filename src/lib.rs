@@ -7,3 +7,5 @@ pub mod directory;
 pub mod jira_align;
 pub mod snapshot;
 pub mod plan;
+pub mod apply;
+pub mod sync;

@@ -14,7 +14,7 @@ use crate::jira_align::NewUser;
 use crate::snapshot::{DirectorySnapshot, DirectoryUser, JiraAlignSnapshot, JiraUser};
 
 pub use index::normalize_key;
-pub use safety::{DeactivationLimit, LimitCheck};
+pub use safety::{DeactivationLimit, LimitCheck, deactivation_hash};
 
 /// Everything the planner reads.
 pub struct PlanInput<'a> {
@@ -424,4 +424,12 @@ fn describe_member_steps(steps: &[Step]) -> String {
         });
     }
     parts.join("; ")
+}
+
+/// Identifies a whole plan (used for dry runs): a hash of its actions in key order.
+pub fn plan_hash(plan: &Plan) -> String {
+    use sha2::{Digest, Sha256};
+    // Serializing plain data with string keys cannot fail.
+    let bytes = serde_json::to_vec(&plan.actions).expect("plan serializes");
+    hex::encode(&Sha256::digest(bytes)[..8])
 }

@@ -1,0 +1,147 @@
+//! One sync run as a pipeline: read the directory and Jira Align, plan, apply, report. The
+//! one-shot CLI and the controller both drive this, so they behave the same.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::apply::{ApplyOutcome, apply};
+use crate::crd::{ActionCounts, JiraAlignUserSyncSpec, PlanSummary};
+use crate::directory::{self, DirectoryConfig, DirectoryError};
+use crate::jira_align::{Client, JiraAlignError};
+use crate::plan::{Plan, PlanInput, plan};
+
+/// Most deactivation keys copied into a plan summary.
+const SUMMARY_KEYS: usize = 50;
+
+/// Everything a run needs, with secrets already resolved.
+pub struct SyncInputs<'a> {
+    pub spec: &'a JiraAlignUserSyncSpec,
+    pub directory: DirectoryConfig,
+    /// The hash a person approved for a blocked plan, from the approval annotation.
+    pub approved_hash: Option<&'a str>,
+    /// The current time, for account expiry.
+    pub now: DateTime<Utc>,
+}
+
+/// What one run saw, decided and did.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncReport {
+    pub directory_members: u64,
+    pub directory_excluded: u64,
+    pub jira_align_users: u64,
+    pub plan: Plan,
+    /// None when nothing was applied (dry run).
+    #[serde(skip)]
+    pub outcome: Option<ApplyOutcome>,
+    pub dry_run: bool,
+    #[serde(skip)]
+    pub duration: Duration,
+}
+
+impl SyncReport {
+    /// The counts of what was done, or of what is planned in a dry run.
+    pub fn counts(&self) -> ActionCounts {
+        match &self.outcome {
+            Some(outcome) => outcome.counts.clone(),
+            None => self.plan.counts(),
+        }
+    }
+
+    /// Set when the plan was not applied in full: deactivations withheld, or a dry run.
+    pub fn pending_plan(&self) -> Option<PlanSummary> {
+        let (hash, reason) = match (&self.plan.withheld, self.dry_run) {
+            (Some(limit), _) => (limit.hash.clone(), "DeactivationLimitExceeded"),
+            (None, true) => (crate::plan::plan_hash(&self.plan), "DryRun"),
+            (None, false) => return None,
+        };
+        let mut actions = self.plan.counts();
+        if let Some(limit) = &self.plan.withheld {
+            actions.deactivated = limit.keys.len() as u64;
+        }
+        let mut deactivate = self.plan.deactivation_keys();
+        deactivate.truncate(SUMMARY_KEYS);
+        Some(PlanSummary {
+            hash,
+            reason: reason.to_string(),
+            actions,
+            deactivate,
+        })
+    }
+
+    /// Whether every planned action was applied and nothing was withheld.
+    pub fn succeeded(&self) -> bool {
+        self.plan.withheld.is_none() && self.outcome.as_ref().is_some_and(|o| o.counts.failed == 0)
+    }
+}
+
+/// Why a run stopped before applying anything.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("directory read failed: {0}")]
+    Directory(#[from] DirectoryError),
+    #[error("jira align read failed: {0}")]
+    JiraAlign(#[from] JiraAlignError),
+}
+
+impl SyncError {
+    /// A static category used as the condition reason, Event reason and metric label.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            SyncError::Directory(error) => error.reason(),
+            // TODO: use the client's own error categories once they exist.
+            SyncError::JiraAlign(_) => "JiraAlignUnavailable",
+        }
+    }
+}
+
+/// Runs one sync. A failed read on either side returns an error before any write, so an
+/// incomplete directory read can never deactivate anyone.
+pub async fn run(inputs: SyncInputs<'_>, client: &Client) -> Result<SyncReport, SyncError> {
+    let started = Instant::now();
+    let spec = inputs.spec;
+
+    let (members, users) = tokio::join!(
+        directory::read_members(&inputs.directory),
+        client.list_users()
+    );
+    let members = members?;
+    let users = users?;
+    tracing::info!(
+        members = members.users.len(),
+        excluded = members.excluded.len(),
+        jira_align_users = users.users.len(),
+        "read both sides"
+    );
+
+    let plan = plan(&PlanInput {
+        directory: &members,
+        jira: &users,
+        match_on: spec.match_on,
+        defaults: &spec.defaults,
+        overrides: &spec.overrides,
+        policy: &spec.policy,
+        token_user_id: client.token_user_id(),
+        approved_hash: inputs.approved_hash,
+    });
+
+    let dry_run = spec.policy.dry_run;
+    let outcome = if dry_run {
+        None
+    } else {
+        let concurrency = spec.jira_align.max_concurrency as usize;
+        Some(apply(client, &plan, concurrency).await)
+    };
+
+    Ok(SyncReport {
+        directory_members: members.users.len() as u64,
+        directory_excluded: members.excluded.len() as u64,
+        jira_align_users: users.users.len() as u64,
+        plan,
+        outcome,
+        dry_run,
+        duration: started.elapsed(),
+    })
+}
