@@ -9,3 +9,4 @@ pub mod snapshot;
 pub mod plan;
 pub mod apply;
 pub mod sync;
+pub mod validate;

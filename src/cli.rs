@@ -1,0 +1,215 @@
+//! The one-shot sync: one run from a `JiraAlignUserSync` manifest file, with secrets from
+//! files or environment variables, no cluster needed. Prints the plan or the result as a
+//! table or as JSON, and exits with a code a pipeline can branch on.
+
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use crate::crd::JiraAlignUserSync;
+use crate::directory::DirectoryConfig;
+use crate::jira_align::{Client, ClientConfig};
+use crate::sync::{SyncInputs, run};
+use crate::validate::validate;
+
+/// Exit codes of the one-shot sync.
+pub mod exit {
+    /// Every planned action was applied (or, in a dry run, planned).
+    pub const SUCCESS: u8 = 0;
+    /// The run finished but some users failed.
+    pub const SOME_USERS_FAILED: u8 = 1;
+    /// Deactivations were withheld by the safety limit.
+    pub const BLOCKED: u8 = 2;
+    /// The manifest, a secret or an option is wrong; nothing was read or written.
+    pub const BAD_CONFIGURATION: u8 = 3;
+    /// A read of the directory or of Jira Align failed; nothing was written.
+    pub const SYNC_FAILED: u8 = 4;
+}
+
+/// Options of `sync`.
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    /// The manifest: a JiraAlignUserSync resource in YAML or JSON.
+    #[arg(long, short = 'f')]
+    pub manifest: PathBuf,
+    /// File holding the Jira Align API token.
+    #[arg(
+        long,
+        conflicts_with = "token_env",
+        required_unless_present = "token_env"
+    )]
+    pub token_file: Option<PathBuf>,
+    /// Name of the environment variable holding the Jira Align API token.
+    #[arg(long)]
+    pub token_env: Option<String>,
+    /// File holding the directory bind password.
+    #[arg(
+        long,
+        conflicts_with = "bind_password_env",
+        required_unless_present = "bind_password_env"
+    )]
+    pub bind_password_file: Option<PathBuf>,
+    /// Name of the environment variable holding the directory bind password.
+    #[arg(long)]
+    pub bind_password_env: Option<String>,
+    /// PEM bundle of the CAs that sign the directory's certificate (the manifest's
+    /// `tls.ca` names Kubernetes objects, which the one-shot sync cannot read).
+    #[arg(long)]
+    pub ca_file: Option<PathBuf>,
+    /// Plan only, whatever the manifest says.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply withheld deactivations if their plan hash is this value.
+    #[arg(long)]
+    pub approve: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub output: Format,
+}
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// A problem found before anything was read.
+#[derive(Debug, thiserror::Error)]
+enum ConfigError {
+    #[error("cannot read {what} {path}: {source}")]
+    Read {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("environment variable {name} ({what}) is not set or not valid UTF-8")]
+    Env { what: &'static str, name: String },
+    #[error("manifest {path} is not a JiraAlignUserSync: {message}")]
+    Manifest { path: PathBuf, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Runs the one-shot sync and returns the process exit code.
+pub async fn sync(args: SyncArgs) -> ExitCode {
+    match sync_inner(args).await {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(exit::BAD_CONFIGURATION)
+        }
+    }
+}
+
+async fn sync_inner(args: SyncArgs) -> Result<u8, ConfigError> {
+    let mut resource = read_manifest(&args.manifest)?;
+    if args.dry_run {
+        resource.spec.policy.dry_run = true;
+    }
+    let problems = validate(&resource.spec);
+    if !problems.is_empty() {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        return Err(ConfigError::Invalid(lines.join("\n       ")));
+    }
+
+    let token = secret("Jira Align token", &args.token_file, &args.token_env)?;
+    let password = secret(
+        "bind password",
+        &args.bind_password_file,
+        &args.bind_password_env,
+    )?;
+    let ca_pem = match &args.ca_file {
+        Some(path) => Some(std::fs::read(path).map_err(|source| ConfigError::Read {
+            what: "CA file",
+            path: path.clone(),
+            source,
+        })?),
+        None => None,
+    };
+
+    let spec = &resource.spec;
+    let client = Client::new(ClientConfig {
+        base_url: spec.jira_align.url.clone(),
+        token,
+        requests_per_minute: spec.jira_align.requests_per_minute,
+        max_concurrency: spec.jira_align.max_concurrency,
+        timeout: Duration::from_secs(u64::from(spec.jira_align.timeout_seconds)),
+        max_attempts: 5,
+    })
+    .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+    let directory = DirectoryConfig::from_spec(&spec.directory, &spec.overrides, password, ca_pem);
+
+    let inputs = SyncInputs {
+        spec,
+        directory,
+        approved_hash: args.approve.as_deref(),
+        now: chrono::Utc::now(),
+    };
+    let report = match run(inputs, &client).await {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("sync failed ({}): {error}", error.reason());
+            eprintln!("nothing was written to Jira Align");
+            return Ok(exit::SYNC_FAILED);
+        }
+    };
+
+    match args.output {
+        Format::Table => print!("{}", output::table(&report)),
+        Format::Json => println!("{}", output::json(&report)),
+    }
+    Ok(if report.plan.withheld.is_some() {
+        exit::BLOCKED
+    } else if report.counts().failed > 0 {
+        exit::SOME_USERS_FAILED
+    } else {
+        exit::SUCCESS
+    })
+}
+
+fn read_manifest(path: &PathBuf) -> Result<JiraAlignUserSync, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        what: "manifest",
+        path: path.clone(),
+        source,
+    })?;
+    let resource: JiraAlignUserSync =
+        serde_yaml::from_str(&text).map_err(|e| ConfigError::Manifest {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+    if resource
+        .types
+        .as_ref()
+        .is_some_and(|t| t.kind != "JiraAlignUserSync")
+    {
+        let message = "kind must be JiraAlignUserSync".to_string();
+        return Err(ConfigError::Manifest {
+            path: path.clone(),
+            message,
+        });
+    }
+    Ok(resource)
+}
+
+fn secret(
+    what: &'static str,
+    file: &Option<PathBuf>,
+    env: &Option<String>,
+) -> Result<String, ConfigError> {
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            what,
+            path: path.clone(),
+            source,
+        })?;
+        return Ok(text.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let name = env.clone().unwrap_or_default();
+    std::env::var(&name).map_err(|_| ConfigError::Env { what, name })
+}

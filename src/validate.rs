@@ -1,0 +1,175 @@
+//! Checks of a spec that the CRD schema cannot make, and the same checks the schema makes, for
+//! manifests that never pass through the API server (the one-shot CLI). Each finding names the
+//! field, so a person knows what to fix.
+
+use std::time::Duration;
+
+use crate::crd::JiraAlignUserSyncSpec;
+
+/// One problem with one field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    /// The field's path, e.g. `spec.directory.url`.
+    pub field: String,
+    pub message: String,
+}
+
+fn problem(field: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Every problem found in the spec; empty when it is usable.
+pub fn validate(spec: &JiraAlignUserSyncSpec) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+
+    let url = &spec.jira_align.url;
+    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() < 9 {
+        problems.push(problem(
+            "spec.jiraAlign.url",
+            "must be an http:// or https:// URL",
+        ));
+    }
+    if url.contains("/rest/align/api") {
+        let message = "must be the site URL without the /rest/align/api/2 path";
+        problems.push(problem("spec.jiraAlign.url", message));
+    }
+
+    let directory = &spec.directory;
+    let dir_url = &directory.url;
+    if !(dir_url.starts_with("ldaps://") || dir_url.starts_with("ldap://")) {
+        problems.push(problem(
+            "spec.directory.url",
+            "must be an ldap:// or ldaps:// URL",
+        ));
+    }
+    if directory.groups.is_empty() {
+        problems.push(problem(
+            "spec.directory.groups",
+            "must name at least one group",
+        ));
+    }
+    for (i, group) in directory.groups.iter().enumerate() {
+        if !group.contains('=') {
+            let field = format!("spec.directory.groups[{i}]");
+            problems.push(problem(
+                &field,
+                format!("{group:?} is not a distinguished name"),
+            ));
+        }
+    }
+    if let Some(filter) = &directory.user_filter {
+        if !balanced_filter(filter) {
+            let message = "must be an LDAP filter in parentheses, e.g. (department=Sales)";
+            problems.push(problem("spec.directory.userFilter", message));
+        }
+    }
+    if let Some(tls) = &directory.tls {
+        let skip = tls.dangerously_skip_verify.unwrap_or(false);
+        let plaintext = tls.dangerously_allow_plaintext.unwrap_or(false);
+        if skip && tls.ca.is_some() {
+            let message = "tls.ca and tls.dangerouslySkipVerify contradict each other";
+            problems.push(problem("spec.directory.tls", message));
+        }
+        if plaintext && dir_url.starts_with("ldaps://") {
+            let message = "tls.dangerouslyAllowPlaintext applies only to ldap:// URLs";
+            problems.push(problem("spec.directory.tls", message));
+        }
+    }
+
+    for (i, rule) in spec.overrides.iter().enumerate() {
+        let field = format!("spec.overrides[{i}]");
+        if rule.member_of.is_some() == rule.attribute.is_some() {
+            let message = "an override rule needs exactly one of memberOf or attribute";
+            problems.push(problem(&field, message));
+        }
+        if rule.attribute.is_some() && rule.values.is_empty() {
+            problems.push(problem(
+                &field,
+                "an override rule on an attribute needs values",
+            ));
+        }
+    }
+
+    if spec.policy.max_deactivation_percent > 100 {
+        let field = "spec.policy.maxDeactivationPercent";
+        problems.push(problem(field, "must be between 0 and 100"));
+    }
+    match parse_interval(&spec.sync_interval) {
+        Some(interval) if interval < Duration::from_secs(60) => {
+            problems.push(problem("spec.syncInterval", "must be at least 1m"));
+        }
+        Some(_) => {}
+        None => problems.push(problem(
+            "spec.syncInterval",
+            "must be a duration like 30m or 1h",
+        )),
+    }
+    problems
+}
+
+/// Parses `1h30m`, `45m`, `90s`; None when malformed.
+pub fn parse_interval(text: &str) -> Option<Duration> {
+    let mut total = 0u64;
+    let mut number = String::new();
+    let mut seen_unit = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        };
+        let value: u64 = number.parse().ok()?;
+        total = total.checked_add(value.checked_mul(unit)?)?;
+        number.clear();
+        seen_unit = true;
+    }
+    (seen_unit && number.is_empty()).then(|| Duration::from_secs(total))
+}
+
+fn balanced_filter(filter: &str) -> bool {
+    let mut depth = 0i32;
+    for c in filter.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    depth == 0 && filter.starts_with('(') && filter.ends_with(')')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals() {
+        assert_eq!(parse_interval("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_interval("45m"), Some(Duration::from_secs(2700)));
+        assert_eq!(parse_interval("90s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_interval("90"), None);
+        assert_eq!(parse_interval("h"), None);
+        assert_eq!(parse_interval("1d"), None);
+        assert_eq!(parse_interval(""), None);
+    }
+
+    #[test]
+    fn filters() {
+        assert!(balanced_filter("(department=Sales)"));
+        assert!(balanced_filter("(&(a=b)(|(c=d)(e=f)))"));
+        assert!(!balanced_filter("department=Sales"));
+        assert!(!balanced_filter("(a=b))("));
+    }
+}
