@@ -1,0 +1,2 @@
+//! Command-line front end for scripts and the demo.
+fn main() {}
