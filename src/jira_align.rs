@@ -1,25 +1,38 @@
 //! The Jira Align API 2.0 client: list, read, create and patch users, with a shared request
 //! budget per site, retries with backoff, and no secret in any output.
+//!
+//! Layers, outermost first: the operations here and in `listing` and `create`; the retry
+//! layer (`retry`); the transport, which sends one attempt under the site's `Budget`.
 
-use std::time::Duration;
+mod budget;
+mod config;
+mod create;
+mod error;
+mod error_body;
+mod listing;
+mod odata;
+mod operation;
+mod retry;
+mod stats;
+mod transport;
+mod wire;
+
+use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::snapshot::{JiraAlignSnapshot, JiraUser};
+pub use budget::{Budget, BudgetLimits, BudgetPermit, BudgetRegistry};
+pub use config::{ClientConfig, site_key};
+pub use error::JiraAlignError;
+pub use odata::{PAGE_SIZE, USER_SELECT, string_literal};
+pub use operation::Operation;
+pub use retry::{Jitter, RandomJitter, RetryPolicy, parse_retry_after};
+pub use stats::{AnswerCounts, ClientStats};
+pub use transport::install_crypto_provider;
 
-/// How to reach one Jira Align site.
-#[derive(Clone)]
-pub struct ClientConfig {
-    /// Site base URL, without `/rest/align/api/2`.
-    pub base_url: String,
-    /// API 2.0 token, `user:<id>|<secret>`.
-    pub token: String,
-    pub requests_per_minute: u32,
-    pub max_concurrency: u32,
-    pub timeout: Duration,
-    /// Most attempts of one request (the first included).
-    pub max_attempts: u32,
-}
+use crate::snapshot::JiraUser;
+use retry::Retrier;
+use transport::{Answer, Request, Transport};
 
 /// The body of a create request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -40,7 +53,8 @@ pub struct NewUser {
     pub is_external: bool,
 }
 
-/// One JSON Patch operation.
+/// One JSON Patch operation. `patch_user` may send a patch more than once (retries), so
+/// only idempotent operations (`replace`, `remove` of a field) belong here.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PatchOp {
     pub op: &'static str,
@@ -48,45 +62,148 @@ pub struct PatchOp {
     pub value: serde_json::Value,
 }
 
-/// Why a Jira Align call failed.
-#[derive(Debug, thiserror::Error)]
-pub enum JiraAlignError {
-    #[error("jira align client not implemented")]
-    NotImplemented,
+impl PatchOp {
+    pub fn replace(path: &'static str, value: impl Into<serde_json::Value>) -> Self {
+        PatchOp {
+            op: "replace",
+            path,
+            value: value.into(),
+        }
+    }
+
+    /// Deactivation: `/isLocked` = -1 (the site fills in `userEndDate` itself).
+    pub fn deactivate() -> Vec<PatchOp> {
+        vec![PatchOp::replace("/isLocked", -1)]
+    }
+
+    /// Reactivation: `/isLocked` = 0 and `/userEndDate` cleared, since a past end date
+    /// would still block the login.
+    pub fn reactivate() -> Vec<PatchOp> {
+        vec![
+            PatchOp::replace("/isLocked", 0),
+            PatchOp::replace("/userEndDate", serde_json::Value::Null),
+        ]
+    }
 }
 
-/// A client of one site.
+/// A client of one site. Cheap to share by reference across tasks; all clients of one site
+/// share its budget.
 pub struct Client {
-    config: ClientConfig,
+    transport: Transport,
+    retry: RetryPolicy,
+    jitter: Arc<dyn Jitter>,
+    token_user_id: Option<u64>,
 }
 
 impl Client {
+    /// Checks the configuration and prepares the client; sends nothing.
     pub fn new(config: ClientConfig) -> Result<Self, JiraAlignError> {
-        Ok(Client { config })
+        let api_root = config.validate()?;
+        let budget = match &config.budget {
+            Some(budget) => Arc::clone(budget),
+            None => {
+                BudgetRegistry::global().budget_for(&config.base_url, config.budget_limits())?
+            }
+        };
+        let token_user_id = config
+            .token
+            .strip_prefix("user:")
+            .and_then(|rest| rest.split('|').next())
+            .and_then(|id| id.parse().ok());
+        Ok(Client {
+            transport: Transport::new(&config, api_root, budget)?,
+            retry: config.retry_policy(),
+            jitter: Arc::new(RandomJitter),
+            token_user_id,
+        })
+    }
+
+    /// The same client drawing backoff jitter from `jitter` (tests make it fixed).
+    pub fn with_jitter(mut self, jitter: Arc<dyn Jitter>) -> Self {
+        self.jitter = jitter;
+        self
     }
 
     /// The user id named in the token, if the token has the documented shape.
     pub fn token_user_id(&self) -> Option<u64> {
-        let rest = self.config.token.strip_prefix("user:")?;
-        rest.split('|').next()?.parse().ok()
+        self.token_user_id
     }
 
-    pub async fn list_users(&self) -> Result<JiraAlignSnapshot, JiraAlignError> {
-        Err(JiraAlignError::NotImplemented)
+    /// The request budget this client draws from.
+    pub fn budget(&self) -> &Arc<Budget> {
+        &self.transport.budget
     }
 
+    /// What this client has done so far.
+    pub fn stats(&self) -> ClientStats {
+        self.transport.stats.snapshot()
+    }
+
+    /// One user by id; `NotFound` when the site has none.
     pub async fn get_user(&self, id: u64) -> Result<JiraUser, JiraAlignError> {
-        let _ = id;
-        Err(JiraAlignError::NotImplemented)
+        let path = format!("Users/{id}");
+        let request = Request {
+            op: Operation::GetUser,
+            user_id: Some(id),
+            path: &path,
+            query: None,
+            body: None,
+        };
+        let answer = self.send_with_retries(&request).await?;
+        let invalid = |detail: String| JiraAlignError::InvalidResponse {
+            op: Operation::GetUser,
+            detail,
+        };
+        let value: serde_json::Value = serde_json::from_slice(&answer.body)
+            .map_err(|e| invalid(format!("body is not JSON ({e})")))?;
+        wire::parse_user(&value).map_err(invalid)
     }
 
-    pub async fn create_user(&self, user: &NewUser) -> Result<u64, JiraAlignError> {
-        let _ = user;
-        Err(JiraAlignError::NotImplemented)
-    }
-
+    /// Applies `ops` to user `id` as one JSON Patch; 200 and 204 are success.
     pub async fn patch_user(&self, id: u64, ops: &[PatchOp]) -> Result<(), JiraAlignError> {
-        let _ = (id, ops);
-        Err(JiraAlignError::NotImplemented)
+        let body = serde_json::to_vec(ops).map_err(|e| JiraAlignError::InvalidConfig {
+            field: "patch",
+            detail: format!("cannot be written as JSON ({e})"),
+        })?;
+        let path = format!("Users/{id}");
+        let request = Request {
+            op: Operation::PatchUser,
+            user_id: Some(id),
+            path: &path,
+            query: None,
+            body: Some(&body),
+        };
+        self.send_with_retries(&request).await?;
+        Ok(())
+    }
+
+    fn retrier(&self) -> Retrier<'_> {
+        Retrier {
+            policy: &self.retry,
+            jitter: self.jitter.as_ref(),
+            stats: &self.transport.stats,
+        }
+    }
+
+    /// Sends an idempotent request until it succeeds or the retry layer gives up.
+    async fn send_with_retries(&self, request: &Request<'_>) -> Result<Answer, JiraAlignError> {
+        self.retrier()
+            .run(request.op, request.user_id, |_| {
+                self.transport.attempt(request)
+            })
+            .await
     }
 }
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("api_root", &self.transport.api_root().as_str())
+            .field("budget", &self.budget().limits())
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,168 @@
+//! Listing every user of a site: the first page alone, then further pages concurrently up to
+//! the budget's concurrency, stopping at the first short page. Any page that fails fails the
+//! whole listing, because a partial listing would make missing users look deletable.
+
+use std::collections::HashSet;
+
+use futures::StreamExt;
+use futures::stream;
+use tracing::debug;
+
+use super::Client;
+use super::error::JiraAlignError;
+use super::odata::{PAGE_SIZE, USER_SELECT, encode_query};
+use super::operation::Operation;
+use super::transport::Request;
+use super::wire::parse_page;
+use crate::snapshot::{JiraAlignSnapshot, JiraUser};
+
+/// Pages read before the listing is declared runaway (two million users).
+const MAX_PAGES: usize = 20_000;
+
+impl Client {
+    /// Every user of the site, each id once, in the order the pages gave them.
+    pub async fn list_users(&self) -> Result<JiraAlignSnapshot, JiraAlignError> {
+        let mut listing = Listing::default();
+        let first = self.list_page(0).await?;
+        let mut done = listing.add(0, first)?;
+
+        let window = self.budget().limits().max_concurrency as usize;
+        let mut pages = stream::iter(1..MAX_PAGES)
+            .map(|page| async move { (page, self.list_page(page).await) })
+            .buffered(window);
+        while !done {
+            let Some((page, users)) = pages.next().await else {
+                let detail =
+                    format!("more than {MAX_PAGES} full pages; the site may be ignoring $skip");
+                return Err(JiraAlignError::InvalidResponse {
+                    op: Operation::ListUsers,
+                    detail,
+                });
+            };
+            done = listing.add(page, users?)?;
+        }
+
+        debug!(
+            users = listing.users.len(),
+            pages = listing.pages,
+            duplicates = listing.duplicates,
+            "listed jira align users"
+        );
+        Ok(JiraAlignSnapshot {
+            users: listing.users,
+        })
+    }
+
+    /// Page `page` (from 0) of the listing.
+    async fn list_page(&self, page: usize) -> Result<Vec<JiraUser>, JiraAlignError> {
+        let skip = (page * PAGE_SIZE).to_string();
+        let top = PAGE_SIZE.to_string();
+        let query = encode_query(&[("$select", USER_SELECT), ("$top", &top), ("$skip", &skip)]);
+        let context = format!("page at $skip={skip}");
+        self.query_users(Operation::ListUsers, &query, &context)
+            .await
+    }
+
+    /// The users a `GET /Users` with `query` answers; `context` names the request in errors.
+    pub(super) async fn query_users(
+        &self,
+        op: Operation,
+        query: &str,
+        context: &str,
+    ) -> Result<Vec<JiraUser>, JiraAlignError> {
+        let request = Request {
+            op,
+            user_id: None,
+            path: "Users",
+            query: Some(query),
+            body: None,
+        };
+        let answer = self.send_with_retries(&request).await?;
+        parse_page(&answer.body).map_err(|detail| JiraAlignError::InvalidResponse {
+            op,
+            detail: format!("{context}: {detail}"),
+        })
+    }
+}
+
+/// The users gathered so far.
+#[derive(Default)]
+struct Listing {
+    users: Vec<JiraUser>,
+    seen: HashSet<u64>,
+    pages: usize,
+    duplicates: usize,
+}
+
+impl Listing {
+    /// Adds one page; true when it was the last (short or empty).
+    fn add(&mut self, page: usize, users: Vec<JiraUser>) -> Result<bool, JiraAlignError> {
+        self.pages += 1;
+        let full = users.len() >= PAGE_SIZE;
+        let before = self.users.len();
+        for user in users {
+            if self.seen.insert(user.id) {
+                self.users.push(user);
+            } else {
+                self.duplicates += 1;
+            }
+        }
+        if full && page > 0 && self.users.len() == before {
+            // A full page of nothing new: the server is repeating pages, and reading on
+            // would never end.
+            let detail = format!(
+                "page at $skip={} repeated only users already listed",
+                page * PAGE_SIZE
+            );
+            return Err(JiraAlignError::InvalidResponse {
+                op: Operation::ListUsers,
+                detail,
+            });
+        }
+        Ok(!full)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn users(ids: std::ops::Range<u64>) -> Vec<JiraUser> {
+        ids.map(|id| JiraUser {
+            id,
+            ..Default::default()
+        })
+        .collect()
+    }
+
+    #[test]
+    fn a_short_page_ends_the_listing_and_duplicates_are_dropped() {
+        let mut listing = Listing::default();
+        assert_eq!(listing.add(0, users(1..101)).ok(), Some(false));
+        assert_eq!(listing.add(1, users(95..150)).ok(), Some(true));
+        assert_eq!((listing.users.len(), listing.duplicates), (149, 6));
+        let ids: Vec<u64> = listing.users.iter().map(|u| u.id).collect();
+        assert_eq!(ids, (1..150).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn an_empty_page_ends_the_listing() {
+        let mut listing = Listing::default();
+        assert_eq!(listing.add(0, users(1..101)).ok(), Some(false));
+        assert_eq!(listing.add(1, Vec::new()).ok(), Some(true));
+        assert_eq!(listing.users.len(), 100);
+    }
+
+    #[test]
+    fn a_repeated_full_page_is_an_error() {
+        let mut listing = Listing::default();
+        assert_eq!(listing.add(0, users(1..101)).ok(), Some(false));
+        let error = listing.add(1, users(1..101)).err().map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some(
+                "unusable answer to GET /Users: page at $skip=100 repeated only users already listed"
+            )
+        );
+    }
+}

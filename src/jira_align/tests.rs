@@ -1,0 +1,166 @@
+//! Request bodies the client writes, and the promise that the token appears in no error,
+//! no Debug output and no configuration dump, even when a server echoes it back.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+
+use super::*;
+
+const TOKEN: &str = "user:17|TopSecretValue";
+const SECRET: &str = "TopSecretValue";
+
+#[test]
+fn patches_for_deactivation_and_reactivation() {
+    let deactivate = serde_json::to_value(PatchOp::deactivate()).ok();
+    assert_eq!(
+        deactivate,
+        Some(json!([{"op": "replace", "path": "/isLocked", "value": -1}]))
+    );
+    let reactivate = serde_json::to_value(PatchOp::reactivate()).ok();
+    let expected = json!([
+        {"op": "replace", "path": "/isLocked", "value": 0},
+        {"op": "replace", "path": "/userEndDate", "value": null},
+    ]);
+    assert_eq!(reactivate, Some(expected));
+}
+
+#[test]
+fn a_new_user_is_written_in_camel_case_without_absent_options() {
+    let user = NewUser {
+        first_name: "Ada".into(),
+        last_name: "Lovelace".into(),
+        email: "ada@example.com".into(),
+        external_id: Some("E-1".into()),
+        title: None,
+        role_id: 4,
+        cost_center_id: 2,
+        division_id: 5,
+        region_id: 1,
+        city_id: 3,
+        is_external: false,
+    };
+    let expected = json!({
+        "firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com",
+        "externalId": "E-1", "roleId": 4, "costCenterId": 2, "divisionId": 5,
+        "regionId": 1, "cityId": 3, "isExternal": false
+    });
+    assert_eq!(serde_json::to_value(&user).ok(), Some(expected));
+}
+
+#[test]
+fn the_token_user_id_comes_from_the_documented_shape() {
+    let client =
+        |token: &str| Client::new(config("http://127.0.0.1:9", token)).map(|c| c.token_user_id());
+    assert_eq!(client(TOKEN).ok(), Some(Some(17)));
+    assert_eq!(client("opaque-token").ok(), Some(None));
+}
+
+fn config(base_url: &str, token: &str) -> ClientConfig {
+    ClientConfig {
+        timeout: Duration::from_millis(300),
+        max_attempts: 2,
+        base_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(2),
+        budget: Some(Arc::new(Budget::new(BudgetLimits {
+            requests_per_minute: 60_000,
+            max_concurrency: 4,
+        }))),
+        ..ClientConfig::new(base_url, token)
+    }
+}
+
+/// Answers `GET /Users/{status}` with that status and a body quoting the Authorization
+/// header; `/Users/1` answers too late, `/Users/200` with a body that is not JSON.
+async fn echo(Path(id): Path<u16>, headers: HeaderMap) -> Response {
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    match id {
+        1 => {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            StatusCode::OK.into_response()
+        }
+        200 => (StatusCode::OK, format!("not json {auth}")).into_response(),
+        status => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::IM_A_TEAPOT);
+            let body = json!({ "message": format!("you sent {auth}") }).to_string();
+            (status, [(header::RETRY_AFTER, "0")], body).into_response()
+        }
+    }
+}
+
+async fn echo_server() -> String {
+    let app = Router::new().route("/rest/align/api/2/Users/{id}", get(echo));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a local port");
+    let addr = listener
+        .local_addr()
+        .expect("a bound listener has an address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn no_error_and_no_debug_output_contains_the_token() {
+    let base_url = echo_server().await;
+    let client = Client::new(config(&base_url, TOKEN)).expect("valid config");
+
+    let mut errors = Vec::new();
+    for id in [1, 200, 400, 401, 403, 404, 409, 429, 500, 503] {
+        match client.get_user(id).await {
+            Err(error) => errors.push(error),
+            Ok(user) => panic!("user {id} should fail, got {user:?}"),
+        }
+    }
+
+    // A port with nothing listening: the connection is refused.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a local port");
+    let closed_url = format!("http://{}", closed.local_addr().expect("bound"));
+    drop(closed);
+    let unreachable = Client::new(config(&closed_url, TOKEN)).expect("valid config");
+    errors.extend(unreachable.get_user(5).await.err());
+    errors.extend(Client::new(config("ftp://x", TOKEN)).err());
+
+    let reasons: Vec<&str> = errors.iter().map(JiraAlignError::reason).collect();
+    let expected = [
+        "JiraAlignTimeout",
+        "JiraAlignInvalidResponse",
+        "JiraAlignBadRequest",
+        "JiraAlignUnauthorized",
+        "JiraAlignForbidden",
+        "JiraAlignNotFound",
+        "JiraAlignUnexpectedStatus",
+        "JiraAlignThrottled",
+        "JiraAlignServerError",
+        "JiraAlignServerError",
+        "JiraAlignUnreachable",
+        "JiraAlignInvalidConfig",
+    ];
+    assert_eq!(reasons, expected);
+
+    let mut dumps: Vec<String> = errors
+        .iter()
+        .flat_map(|e| [format!("{e}"), format!("{e:?}")])
+        .collect();
+    dumps.push(format!("{:?}", config(&base_url, TOKEN)));
+    dumps.push(format!("{client:?}"));
+    for dump in &dumps {
+        assert!(!dump.contains(SECRET), "token leaked in: {dump}");
+    }
+    let bad_request = errors[2].to_string();
+    assert_eq!(
+        bad_request,
+        "jira align refused GET /Users/{id} for user 400: you sent Bearer <redacted>"
+    );
+}
