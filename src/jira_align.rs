@@ -96,15 +96,19 @@ pub struct Client {
 }
 
 impl Client {
-    /// Checks the configuration and prepares the client; sends nothing.
+    /// Checks the configuration and prepares the client; sends nothing. The request budget
+    /// is the one `BudgetRegistry::global()` keeps for the site.
     pub fn new(config: ClientConfig) -> Result<Self, JiraAlignError> {
+        config.validate()?;
+        let budget =
+            BudgetRegistry::global().budget_for(&config.base_url, config.budget_limits())?;
+        Client::with_budget(config, budget)
+    }
+
+    /// Like `new`, drawing on `budget` instead of the registry's (its limits then replace
+    /// the configuration's `requests_per_minute` and `max_concurrency`).
+    pub fn with_budget(config: ClientConfig, budget: Arc<Budget>) -> Result<Self, JiraAlignError> {
         let api_root = config.validate()?;
-        let budget = match &config.budget {
-            Some(budget) => Arc::clone(budget),
-            None => {
-                BudgetRegistry::global().budget_for(&config.base_url, config.budget_limits())?
-            }
-        };
         let token_user_id = config
             .token
             .strip_prefix("user:")
@@ -116,6 +120,15 @@ impl Client {
             jitter: Arc::new(RandomJitter),
             token_user_id,
         })
+    }
+
+    /// The same client retrying under `policy` instead of the default backoff.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = RetryPolicy {
+            max_attempts: policy.max_attempts.max(1),
+            ..policy
+        };
+        self
     }
 
     /// The same client drawing backoff jitter from `jitter` (tests make it fixed).

@@ -2,12 +2,11 @@
 //! normalised site URL that keys the shared request budget.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
 
-use super::budget::{Budget, BudgetLimits};
+use super::budget::BudgetLimits;
 use super::error::JiraAlignError;
 use super::retry::RetryPolicy;
 
@@ -26,40 +25,27 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Most attempts of one request (the first included).
     pub max_attempts: u32,
-    /// Upper bound of the first retry backoff; doubles per retry up to `max_backoff`.
-    pub base_backoff: Duration,
-    pub max_backoff: Duration,
-    /// Longest `Retry-After` honoured.
-    pub max_retry_after: Duration,
-    /// A budget to use instead of the one `BudgetRegistry::global()` keeps for the site.
-    pub budget: Option<Arc<Budget>>,
 }
 
 impl ClientConfig {
     /// A configuration with the defaults of the custom resource: 600 requests per minute,
-    /// 8 in flight, 30 s timeout, 5 attempts, backoff from 0.5 s up to 30 s.
+    /// 8 in flight, 30 s timeout, 5 attempts.
     pub fn new(base_url: impl Into<String>, token: impl Into<String>) -> Self {
-        let retry = RetryPolicy::default();
         ClientConfig {
             base_url: base_url.into(),
             token: token.into(),
             requests_per_minute: 600,
             max_concurrency: 8,
             timeout: Duration::from_secs(30),
-            max_attempts: retry.max_attempts,
-            base_backoff: retry.base_delay,
-            max_backoff: retry.max_delay,
-            max_retry_after: retry.max_retry_after,
-            budget: None,
+            max_attempts: RetryPolicy::default().max_attempts,
         }
     }
 
+    /// The default retry policy with this configuration's attempt count.
     pub fn retry_policy(&self) -> RetryPolicy {
         RetryPolicy {
             max_attempts: self.max_attempts,
-            base_delay: self.base_backoff,
-            max_delay: self.max_backoff,
-            max_retry_after: self.max_retry_after,
+            ..RetryPolicy::default()
         }
     }
 
@@ -114,8 +100,7 @@ impl fmt::Debug for ClientConfig {
             .field("max_concurrency", &self.max_concurrency)
             .field("timeout", &self.timeout)
             .field("max_attempts", &self.max_attempts)
-            .field("shared_budget", &self.budget.is_some())
-            .finish_non_exhaustive()
+            .finish()
     }
 }
 

@@ -55,8 +55,7 @@ fn a_new_user_is_written_in_camel_case_without_absent_options() {
 
 #[test]
 fn the_token_user_id_comes_from_the_documented_shape() {
-    let client =
-        |token: &str| Client::new(config("http://127.0.0.1:9", token)).map(|c| c.token_user_id());
+    let client = |token: &str| client("http://127.0.0.1:9", token).map(|c| c.token_user_id());
     assert_eq!(client(TOKEN).ok(), Some(Some(17)));
     assert_eq!(client("opaque-token").ok(), Some(None));
 }
@@ -65,14 +64,24 @@ fn config(base_url: &str, token: &str) -> ClientConfig {
     ClientConfig {
         timeout: Duration::from_millis(300),
         max_attempts: 2,
-        base_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(2),
-        budget: Some(Arc::new(Budget::new(BudgetLimits {
-            requests_per_minute: 60_000,
-            max_concurrency: 4,
-        }))),
         ..ClientConfig::new(base_url, token)
     }
+}
+
+/// A client with 1 ms backoffs and a budget of its own.
+fn client(base_url: &str, token: &str) -> Result<Client, JiraAlignError> {
+    let limits = BudgetLimits {
+        requests_per_minute: 60_000,
+        max_concurrency: 4,
+    };
+    let policy = RetryPolicy {
+        max_attempts: 2,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(2),
+        max_retry_after: Duration::from_millis(10),
+    };
+    let client = Client::with_budget(config(base_url, token), Arc::new(Budget::new(limits)))?;
+    Ok(client.with_retry_policy(policy))
 }
 
 /// Answers `GET /Users/{status}` with that status and a body quoting the Authorization
@@ -112,7 +121,7 @@ async fn echo_server() -> String {
 #[tokio::test]
 async fn no_error_and_no_debug_output_contains_the_token() {
     let base_url = echo_server().await;
-    let client = Client::new(config(&base_url, TOKEN)).expect("valid config");
+    let client = client(&base_url, TOKEN).expect("valid config");
 
     let mut errors = Vec::new();
     for id in [1, 200, 400, 401, 403, 404, 409, 429, 500, 503] {
@@ -128,9 +137,9 @@ async fn no_error_and_no_debug_output_contains_the_token() {
         .expect("bind a local port");
     let closed_url = format!("http://{}", closed.local_addr().expect("bound"));
     drop(closed);
-    let unreachable = Client::new(config(&closed_url, TOKEN)).expect("valid config");
+    let unreachable = client(&closed_url, TOKEN).expect("valid config");
     errors.extend(unreachable.get_user(5).await.err());
-    errors.extend(Client::new(config("ftp://x", TOKEN)).err());
+    errors.extend(client("ftp://x", TOKEN).err());
 
     let reasons: Vec<&str> = errors.iter().map(JiraAlignError::reason).collect();
     let expected = [
