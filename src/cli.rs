@@ -6,14 +6,13 @@ mod output;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
 use crate::crd::JiraAlignUserSync;
 use crate::directory::DirectoryConfig;
-use crate::jira_align::{Client, ClientConfig};
-use crate::sync::{SyncInputs, run};
+use crate::jira_align::Client;
+use crate::sync::{SyncInputs, client_config, run};
 use crate::validate::validate;
 
 /// Exit codes of the one-shot sync.
@@ -133,15 +132,8 @@ async fn sync_inner(args: SyncArgs) -> Result<u8, ConfigError> {
     };
 
     let spec = &resource.spec;
-    let client = Client::new(ClientConfig {
-        base_url: spec.jira_align.url.clone(),
-        token,
-        requests_per_minute: spec.jira_align.requests_per_minute,
-        max_concurrency: spec.jira_align.max_concurrency,
-        timeout: Duration::from_secs(u64::from(spec.jira_align.timeout_seconds)),
-        max_attempts: 5,
-    })
-    .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+    let client = Client::new(client_config(&spec.jira_align, token))
+        .map_err(|e| ConfigError::Invalid(e.to_string()))?;
     let directory = DirectoryConfig::from_spec(&spec.directory, &spec.overrides, password, ca_pem);
 
     let inputs = SyncInputs {
@@ -178,23 +170,19 @@ fn read_manifest(path: &PathBuf) -> Result<JiraAlignUserSync, ConfigError> {
         path: path.clone(),
         source,
     })?;
-    let resource: JiraAlignUserSync =
-        serde_yaml::from_str(&text).map_err(|e| ConfigError::Manifest {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
-    if resource
-        .types
-        .as_ref()
-        .is_some_and(|t| t.kind != "JiraAlignUserSync")
-    {
-        let message = "kind must be JiraAlignUserSync".to_string();
-        return Err(ConfigError::Manifest {
-            path: path.clone(),
-            message,
-        });
+    let manifest_error = |message: String| ConfigError::Manifest {
+        path: path.clone(),
+        message,
+    };
+    let value: serde_yaml::Value =
+        serde_yaml::from_str(&text).map_err(|e| manifest_error(e.to_string()))?;
+    let kind = value.get("kind").and_then(serde_yaml::Value::as_str);
+    if kind != Some("JiraAlignUserSync") {
+        return Err(manifest_error(format!(
+            "kind is {kind:?}, not JiraAlignUserSync"
+        )));
     }
-    Ok(resource)
+    serde_yaml::from_value(value).map_err(|e| manifest_error(e.to_string()))
 }
 
 fn secret(

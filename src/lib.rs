@@ -10,3 +10,5 @@ pub mod plan;
 pub mod apply;
 pub mod sync;
 pub mod validate;
+pub mod cli;
+pub mod logging;

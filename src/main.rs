@@ -19,6 +19,8 @@ struct Cli {
 enum Command {
     /// Print the CustomResourceDefinition as YAML.
     Crd,
+    /// Run one sync from a manifest file, without a cluster.
+    Sync(jira_align_user_sync::cli::SyncArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -29,6 +31,13 @@ fn main() -> std::process::ExitCode {
             // Serializing a CRD built from static types cannot fail.
             print!("{}", serde_yaml::to_string(&crd).expect("CRD serializes"));
             std::process::ExitCode::SUCCESS
+        }
+        Command::Sync(args) => {
+            jira_align_user_sync::logging::init(false);
+            let runtime = tokio::runtime::Runtime::new();
+            // Without a runtime nothing can run; the process cannot go on.
+            let runtime = runtime.expect("tokio runtime starts");
+            runtime.block_on(jira_align_user_sync::cli::sync(args))
         }
     }
 }

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::apply::{ApplyOutcome, apply};
-use crate::crd::{ActionCounts, JiraAlignUserSyncSpec, PlanSummary};
+use crate::crd::{ActionCounts, JiraAlignSpec, JiraAlignUserSyncSpec, PlanSummary};
 use crate::directory::{self, DirectoryConfig, DirectoryError};
-use crate::jira_align::{Client, JiraAlignError};
+use crate::jira_align::{Client, ClientConfig, JiraAlignError};
 use crate::plan::{Plan, PlanInput, plan};
 
 /// Most deactivation keys copied into a plan summary.
@@ -91,8 +91,7 @@ impl SyncError {
     pub fn reason(&self) -> &'static str {
         match self {
             SyncError::Directory(error) => error.reason(),
-            // TODO: use the client's own error categories once they exist.
-            SyncError::JiraAlign(_) => "JiraAlignUnavailable",
+            SyncError::JiraAlign(error) => error.reason(),
         }
     }
 }
@@ -104,7 +103,7 @@ pub async fn run(inputs: SyncInputs<'_>, client: &Client) -> Result<SyncReport, 
     let spec = inputs.spec;
 
     let (members, users) = tokio::join!(
-        directory::read_members(&inputs.directory),
+        directory::read_members_at(&inputs.directory, inputs.now),
         client.list_users()
     );
     let members = members?;
@@ -144,4 +143,14 @@ pub async fn run(inputs: SyncInputs<'_>, client: &Client) -> Result<SyncReport, 
         dry_run,
         duration: started.elapsed(),
     })
+}
+
+/// The client configuration a spec asks for; the site's budget comes from the process-wide
+/// registry, so every resource naming the same site shares it.
+pub fn client_config(spec: &JiraAlignSpec, token: String) -> ClientConfig {
+    let mut config = ClientConfig::new(spec.url.clone(), token);
+    config.requests_per_minute = spec.requests_per_minute;
+    config.max_concurrency = spec.max_concurrency;
+    config.timeout = Duration::from_secs(u64::from(spec.timeout_seconds));
+    config
 }
