@@ -1,0 +1,344 @@
+//! Turning member entries into the snapshot: each entry is judged (entitled, or excluded with
+//! a reason), members reached through several groups are kept once, override data is attached,
+//! and the result is sorted by key so that two reads of the same directory compare equal.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+
+use super::DirectoryConfig;
+use super::account;
+use super::dn::normalize_dn;
+use super::entry::{BadValue, RawEntry};
+use super::error::DirectoryError;
+use crate::crd::DirectoryMode;
+use crate::snapshot::{DirectorySnapshot, DirectoryUser, ExcludedMember, ExclusionReason};
+
+/// The attributes to request for member entries: the configured ones, the account-state
+/// attributes of the mode, and those named by override rules.
+pub(crate) fn wanted_attributes(config: &DirectoryConfig) -> Vec<String> {
+    let names = &config.attributes;
+    let state: &[&str] = match config.mode {
+        DirectoryMode::ActiveDirectory => &account::AD_STATE_ATTRIBUTES,
+        DirectoryMode::Ldap => &account::LDAP_STATE_ATTRIBUTES,
+    };
+    let mut wanted: Vec<String> = [
+        &names.key,
+        &names.email,
+        &names.first_name,
+        &names.last_name,
+        &names.title,
+    ]
+    .into_iter()
+    .cloned()
+    .chain(state.iter().map(|name| name.to_string()))
+    .chain(config.override_attributes.iter().cloned())
+    .collect();
+    let mut seen = BTreeSet::new();
+    wanted.retain(|name| seen.insert(name.to_ascii_lowercase()));
+    wanted
+}
+
+/// What became of one member entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Entitled(DirectoryUser),
+    Excluded(ExcludedMember),
+}
+
+/// Judges one member entry at `now`. An unusable value of a wanted attribute fails the read:
+/// excluding the user instead would deactivate them over a data glitch.
+pub(crate) fn judge(
+    entry: &RawEntry,
+    config: &DirectoryConfig,
+    now: DateTime<Utc>,
+) -> Result<Verdict, DirectoryError> {
+    judge_entry(entry, config, now).map_err(|bad| DirectoryError::InvalidAttribute {
+        url: config.url.clone(),
+        dn: entry.dn.clone(),
+        attribute: bad.attribute,
+        problem: bad.problem.to_string(),
+    })
+}
+
+fn judge_entry(
+    entry: &RawEntry,
+    config: &DirectoryConfig,
+    now: DateTime<Utc>,
+) -> Result<Verdict, BadValue> {
+    let names = &config.attributes;
+    let key = entry.text(&names.key)?;
+    let excluded = |reason, key| {
+        Verdict::Excluded(ExcludedMember {
+            dn: entry.dn.clone(),
+            key,
+            reason,
+        })
+    };
+    let Some(key) = key else {
+        return Ok(excluded(ExclusionReason::MissingKey, None));
+    };
+    if let Some(reason) = account::exclusion(entry, now)? {
+        return Ok(excluded(reason, Some(key)));
+    }
+
+    let mut attributes = BTreeMap::new();
+    for name in &config.override_attributes {
+        let values = entry.texts(name)?;
+        if !values.is_empty() {
+            attributes.insert(name.to_ascii_lowercase(), values);
+        }
+    }
+    Ok(Verdict::Entitled(DirectoryUser {
+        dn: entry.dn.clone(),
+        key,
+        email: entry.text(&names.email)?,
+        first_name: entry.text(&names.first_name)?,
+        last_name: entry.text(&names.last_name)?,
+        title: entry.text(&names.title)?,
+        groups: BTreeSet::new(),
+        attributes,
+    }))
+}
+
+/// The members found so far, keyed by canonical DN so each appears once.
+#[derive(Debug, Default)]
+pub(crate) struct Roster {
+    members: BTreeMap<String, Verdict>,
+}
+
+impl Roster {
+    /// Adds a verdict unless the same DN is already present.
+    pub fn add(&mut self, verdict: Verdict) {
+        let dn = match &verdict {
+            Verdict::Entitled(user) => &user.dn,
+            Verdict::Excluded(member) => &member.dn,
+        };
+        self.members.entry(normalize_dn(dn)).or_insert(verdict);
+    }
+
+    /// Marks a member as filtered out by the user filter, keeping its key.
+    pub fn filter_out(&mut self, canonical_dn: &str) {
+        if let Some(verdict) = self.members.get_mut(canonical_dn) {
+            if let Verdict::Entitled(user) = verdict {
+                *verdict = Verdict::Excluded(ExcludedMember {
+                    dn: user.dn.clone(),
+                    key: Some(user.key.clone()),
+                    reason: ExclusionReason::FilteredOut,
+                });
+            }
+        }
+    }
+
+    /// Records that the members with these canonical DNs belong to an override group.
+    pub fn add_group(&mut self, group: &str, canonical_dns: &BTreeSet<String>) {
+        let group = group.to_lowercase();
+        for (dn, verdict) in &mut self.members {
+            if let Verdict::Entitled(user) = verdict {
+                if canonical_dns.contains(dn) {
+                    user.groups.insert(group.clone());
+                }
+            }
+        }
+    }
+
+    /// How many of these canonical DNs are entitled members.
+    pub fn entitled_among<'a>(&self, canonical_dns: impl IntoIterator<Item = &'a String>) -> usize {
+        canonical_dns
+            .into_iter()
+            .filter(|dn| matches!(self.members.get(*dn), Some(Verdict::Entitled(_))))
+            .count()
+    }
+
+    /// The snapshot, sorted by key (ignoring case) and then by DN.
+    pub fn into_snapshot(self) -> DirectorySnapshot {
+        let mut snapshot = DirectorySnapshot::default();
+        for verdict in self.members.into_values() {
+            match verdict {
+                Verdict::Entitled(user) => snapshot.users.push(user),
+                Verdict::Excluded(member) => snapshot.excluded.push(member),
+            }
+        }
+        snapshot
+            .users
+            .sort_by_cached_key(|user| (user.key.to_lowercase(), normalize_dn(&user.dn)));
+        snapshot.excluded.sort_by_cached_key(|member| {
+            let key = member.key.as_deref().map(str::to_lowercase);
+            (key, normalize_dn(&member.dn))
+        });
+        snapshot
+    }
+}
+
+/// Fails a group that yields no entitled member, unless empty groups are allowed: an empty
+/// answer is far more often a broken read than a group everybody left.
+pub(crate) fn require_members(
+    config: &DirectoryConfig,
+    group: &str,
+    entitled: usize,
+) -> Result<(), DirectoryError> {
+    if entitled > 0 || config.allow_empty_groups {
+        return Ok(());
+    }
+    Err(DirectoryError::IncompleteRead {
+        url: config.url.clone(),
+        reading: format!("members of {group}"),
+        detail: "the group has no entitled member; set allowEmptyGroups to accept that".to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::directory::ResolvedAttributes;
+
+    fn config() -> DirectoryConfig {
+        DirectoryConfig {
+            url: "ldaps://dc1.example.test".to_string(),
+            mode: DirectoryMode::ActiveDirectory,
+            bind_dn: "cn=svc".to_string(),
+            bind_password: "secret".to_string(),
+            base_dn: "dc=example,dc=test".to_string(),
+            groups: vec!["cn=jira,dc=example,dc=test".to_string()],
+            user_filter: None,
+            attributes: ResolvedAttributes::defaults(DirectoryMode::ActiveDirectory),
+            ca_pem: None,
+            dangerously_skip_verify: false,
+            dangerously_allow_plaintext: false,
+            allow_empty_groups: false,
+            max_nesting_depth: 10,
+            timeout: Duration::from_secs(30),
+            override_groups: vec![],
+            override_attributes: vec!["Department".to_string()],
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        "2026-06-01T00:00:00Z".parse().expect("valid timestamp")
+    }
+
+    fn user(dn: &str, key: &[u8]) -> RawEntry {
+        RawEntry::new(
+            dn,
+            vec![
+                ("sAMAccountName", vec![key]),
+                ("mail", vec![b"a@example.test"]),
+                ("department", vec![b"IT", b"Ops"]),
+                ("userAccountControl", vec![b"512"]),
+            ],
+        )
+    }
+
+    #[test]
+    fn wanted_attributes_include_state_and_override_names_once() {
+        let mut config = config();
+        config.override_attributes.push("mail".to_string());
+        assert_eq!(
+            wanted_attributes(&config),
+            [
+                "sAMAccountName",
+                "mail",
+                "givenName",
+                "sn",
+                "title",
+                "userAccountControl",
+                "accountExpires",
+                "Department"
+            ]
+        );
+    }
+
+    #[test]
+    fn entitled_users_carry_fields_and_override_attributes() {
+        let verdict =
+            judge(&user("CN=Ann,DC=example,DC=test", b"ann"), &config(), now()).expect("judged");
+        let Verdict::Entitled(found) = verdict else {
+            panic!("ann is entitled")
+        };
+        assert_eq!(found.key, "ann");
+        assert_eq!(found.email.as_deref(), Some("a@example.test"));
+        assert_eq!(found.first_name, None);
+        assert_eq!(
+            found.attributes,
+            BTreeMap::from([(
+                "department".to_string(),
+                vec!["IT".to_string(), "Ops".to_string()]
+            )])
+        );
+    }
+
+    #[test]
+    fn entries_without_key_are_excluded_and_bad_text_fails() {
+        let keyless = RawEntry::new(
+            "CN=x,DC=example,DC=test",
+            vec![("mail", vec![b"x@example.test"])],
+        );
+        assert_eq!(
+            judge(&keyless, &config(), now()).expect("judged"),
+            Verdict::Excluded(ExcludedMember {
+                dn: "CN=x,DC=example,DC=test".to_string(),
+                key: None,
+                reason: ExclusionReason::MissingKey,
+            })
+        );
+        let garbled = user("CN=y,DC=example,DC=test", &[0xff, 0x00]);
+        let err = judge(&garbled, &config(), now()).unwrap_err();
+        assert_eq!(err.reason(), "InvalidDirectoryData");
+        assert_eq!(
+            err.to_string(),
+            "entry CN=y,DC=example,DC=test on ldaps://dc1.example.test has an unusable value of \
+             sAMAccountName: not utf-8 text"
+        );
+    }
+
+    #[test]
+    fn the_roster_dedupes_filters_and_sorts_by_key() {
+        let config = config();
+        let mut roster = Roster::default();
+        for (dn, key) in [
+            ("CN=Bob,DC=x", "bob"),
+            ("CN=ann,DC=x", "Ann"),
+            ("cn=BOB, dc=X", "bob"),
+            ("CN=Cy,DC=x", "cy"),
+        ] {
+            roster.add(judge(&user(dn, key.as_bytes()), &config, now()).expect("judged"));
+        }
+        roster.filter_out(&normalize_dn("CN=Cy,DC=x"));
+        roster.add_group(
+            "CN=Contractors,DC=x",
+            &BTreeSet::from([normalize_dn("CN=Bob,DC=x")]),
+        );
+        let dns = [normalize_dn("CN=ann,DC=x"), normalize_dn("CN=Cy,DC=x")];
+        assert_eq!(roster.entitled_among(&dns), 1);
+
+        let snapshot = roster.into_snapshot();
+        let keys: Vec<&str> = snapshot.users.iter().map(|u| u.key.as_str()).collect();
+        assert_eq!(keys, ["Ann", "bob"]);
+        assert_eq!(snapshot.users[1].dn, "CN=Bob,DC=x");
+        assert_eq!(
+            snapshot.users[1].groups,
+            BTreeSet::from(["cn=contractors,dc=x".to_string()])
+        );
+        assert!(snapshot.users[0].groups.is_empty());
+        assert_eq!(
+            snapshot.excluded,
+            vec![ExcludedMember {
+                dn: "CN=Cy,DC=x".to_string(),
+                key: Some("cy".to_string()),
+                reason: ExclusionReason::FilteredOut,
+            }]
+        );
+    }
+
+    #[test]
+    fn an_empty_group_fails_unless_allowed() {
+        let mut config = config();
+        let err = require_members(&config, "cn=jira", 0).unwrap_err();
+        assert_eq!(err.reason(), "IncompleteRead");
+        assert!(require_members(&config, "cn=jira", 1).is_ok());
+        config.allow_empty_groups = true;
+        assert!(require_members(&config, "cn=jira", 0).is_ok());
+    }
+}
