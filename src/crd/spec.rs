@@ -363,7 +363,7 @@ pub struct OverrideRule {
 /// Fields an override may set; each one left out keeps the default.
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "camelCase")]
-#[x_kube(validation = Rule::new("size(self) > 0").message("an override rule must set at least one field"))]
+#[schemars(extend("minProperties" = 1))]
 pub struct OverrideFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
