@@ -49,7 +49,7 @@ pub enum FixtureError {
     #[error("{server} exited during startup ({status}); log tail:\n{log_tail}")]
     ExitedEarly {
         server: &'static str,
-        status: ExitStatus,
+        status: String,
         log_tail: String,
     },
 

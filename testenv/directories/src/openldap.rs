@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::admin::DirectoryAdmin;
 use crate::error::FixtureError;
 use crate::ldap_fixture::{LDAP_BASE_DN, LdifFixture};
-use crate::ldif::{Modification, ModifyOp};
+use crate::ldif::ModifyOp;
 use crate::process::{
     free_loopback_port, pid_alive, pid_name, stop_child, stop_pid, wait_until_listening,
 };
@@ -125,7 +126,7 @@ impl OpenLdap {
 
         let server = spawn_until_listening(&slapd, dir, tls, options)?;
         if !fixture.online.is_empty() {
-            server.apply_ldif(&ldapmodify, &fixture.online)?;
+            server.admin().apply_with(&ldapmodify, &fixture.online)?;
         }
         tracing::info!(
             port = server.port,
@@ -182,63 +183,35 @@ impl OpenLdap {
 
     /// Adds `member_dn` to the `member` attribute of `group_dn`.
     pub fn add_member(&self, group_dn: &str, member_dn: &str) -> Result<(), FixtureError> {
-        self.modify(group_dn, ModifyOp::Add, "member", &[member_dn])
+        self.admin().add_member(group_dn, member_dn)
     }
 
     /// Removes `member_dn` from the `member` attribute of `group_dn`.
     pub fn remove_member(&self, group_dn: &str, member_dn: &str) -> Result<(), FixtureError> {
-        self.modify(group_dn, ModifyOp::Delete, "member", &[member_dn])
+        self.admin().remove_member(group_dn, member_dn)
     }
 
     /// Locks an account permanently through ppolicy (`pwdAccountLockedTime: 000001010000Z`).
     pub fn lock_account(&self, dn: &str) -> Result<(), FixtureError> {
-        self.modify(
-            dn,
-            ModifyOp::Replace,
-            "pwdAccountLockedTime",
-            &["000001010000Z"],
-        )
+        let locked = ["000001010000Z"];
+        self.admin()
+            .modify(dn, ModifyOp::Replace, "pwdAccountLockedTime", &locked)
     }
 
     /// Removes a ppolicy lock set by [`OpenLdap::lock_account`].
     pub fn unlock_account(&self, dn: &str) -> Result<(), FixtureError> {
-        self.modify(dn, ModifyOp::Delete, "pwdAccountLockedTime", &[])
+        self.admin()
+            .modify(dn, ModifyOp::Delete, "pwdAccountLockedTime", &[])
     }
 
-    /// Applies one attribute change as the rootdn.
-    pub fn modify(
-        &self,
-        dn: &str,
-        op: ModifyOp,
-        attribute: &str,
-        values: &[&str],
-    ) -> Result<(), FixtureError> {
-        let change = Modification {
-            dn: dn.to_owned(),
-            op,
-            attribute: attribute.to_owned(),
-            values: values.iter().map(|value| (*value).to_owned()).collect(),
-        };
-        self.apply_ldif(&Tool::find("ldapmodify")?, &change.to_ldif())
-    }
-
-    /// Applies LDIF (add records and `changetype` records) as the rootdn over LDAPS.
-    pub fn apply(&self, ldif: &str) -> Result<(), FixtureError> {
-        self.apply_ldif(&Tool::find("ldapmodify")?, ldif)
-    }
-
-    fn apply_ldif(&self, ldapmodify: &Tool, ldif: &str) -> Result<(), FixtureError> {
-        let file = self.dir.write("apply.ldif", ldif.as_bytes())?;
-        let password = self
-            .dir
-            .write("admin.pw", Self::ADMIN_PASSWORD.as_bytes())?;
-        let mut command = ldapmodify.command();
-        command
-            .env("LDAPTLS_CACERT", &self.tls.ca_pem)
-            .env("LDAPTLS_REQCERT", "demand");
-        command.args(["-a", "-x", "-H", &self.ldaps_url(), "-D", Self::ADMIN_DN]);
-        command.arg("-y").arg(&password).arg("-f").arg(&file);
-        ldapmodify.run_command(command).map(drop)
+    /// Changes data as the rootdn over LDAPS (any change, not just the helpers above).
+    pub fn admin(&self) -> DirectoryAdmin {
+        DirectoryAdmin {
+            ldaps_url: self.ldaps_url(),
+            ca_pem: self.tls.ca_pem.clone(),
+            admin_dn: Self::ADMIN_DN,
+            admin_password: Self::ADMIN_PASSWORD,
+        }
     }
 
     /// Stops the server now (SIGTERM, then SIGKILL), instead of on drop.

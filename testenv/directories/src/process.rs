@@ -36,10 +36,37 @@ pub(crate) fn wait_until_listening(
     timeout: Duration,
     log: &Path,
 ) -> Result<(), FixtureError> {
+    let mut exit_status = || match child.try_wait() {
+        Ok(Some(status)) => Some(status.to_string()),
+        _ => None,
+    };
+    wait_for_ports(server, &mut exit_status, ports, timeout, log)
+}
+
+/// Waits until the process `pid` (not necessarily a child) accepts connections on every
+/// port, failing early if it exits.
+pub(crate) fn wait_until_pid_listening(
+    server: &'static str,
+    pid: u32,
+    ports: &[u16],
+    timeout: Duration,
+    log: &Path,
+) -> Result<(), FixtureError> {
+    let mut exit_status = || (!pid_alive(pid)).then(|| format!("pid {pid} gone"));
+    wait_for_ports(server, &mut exit_status, ports, timeout, log)
+}
+
+fn wait_for_ports(
+    server: &'static str,
+    exit_status: &mut dyn FnMut() -> Option<String>,
+    ports: &[u16],
+    timeout: Duration,
+    log: &Path,
+) -> Result<(), FixtureError> {
     let started = Instant::now();
     for &port in ports {
         loop {
-            if let Ok(Some(status)) = child.try_wait() {
+            if let Some(status) = exit_status() {
                 return Err(FixtureError::ExitedEarly {
                     server,
                     status,

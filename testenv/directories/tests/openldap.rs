@@ -330,3 +330,26 @@ fn stop_removes_the_temporary_state() {
     assert!(!dir.exists(), "{dir:?} removed");
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
 }
+
+#[test]
+fn fifty_thousand_users_load_offline() {
+    let fixture = LdifFixture::bulk(50_000, BulkNesting::chain(2));
+    let started = std::time::Instant::now();
+    let server = OpenLdap::start(&fixture).unwrap_or_else(|error| panic!("{error}"));
+    eprintln!("50,000 users: slapd ready after {:?}", started.elapsed());
+    let expected = fixture
+        .expected()
+        .expect("bulk fixtures carry an expectation");
+    assert_eq!(expected.entitled_uids.len(), 50_000);
+    runtime().block_on(async {
+        let mut ldap = sync_session(&server).await;
+        // 16,667 users per level for the first two levels, the rest in the last.
+        let top = read_values(&mut ldap, &expected.group_dn, "member").await;
+        assert_eq!(top.len(), 16_668);
+        let filter = "(memberOf=cn=bulk-level-2,ou=groups,dc=example,dc=com)";
+        let deepest = paged_search(&mut ldap, "ou=people,dc=example,dc=com", filter, &["uid"])
+            .await
+            .expect("paged");
+        assert_eq!(deepest.len(), 16_666);
+    });
+}
