@@ -55,9 +55,9 @@ fn a_new_user_is_written_in_camel_case_without_absent_options() {
 
 #[test]
 fn the_token_user_id_comes_from_the_documented_shape() {
-    let client = |token: &str| client("http://127.0.0.1:9", token).map(|c| c.token_user_id());
-    assert_eq!(client(TOKEN).ok(), Some(Some(17)));
-    assert_eq!(client("opaque-token").ok(), Some(None));
+    let user_id = |token: &str| test_client("http://127.0.0.1:9", token).map(|c| c.token_user_id());
+    assert_eq!(user_id(TOKEN).ok(), Some(Some(17)));
+    assert_eq!(user_id("opaque-token").ok(), Some(None));
 }
 
 fn config(base_url: &str, token: &str) -> ClientConfig {
@@ -69,7 +69,7 @@ fn config(base_url: &str, token: &str) -> ClientConfig {
 }
 
 /// A client with 1 ms backoffs and a budget of its own.
-fn client(base_url: &str, token: &str) -> Result<Client, JiraAlignError> {
+fn test_client(base_url: &str, token: &str) -> Result<Client, JiraAlignError> {
     let limits = BudgetLimits {
         requests_per_minute: 60_000,
         max_concurrency: 4,
@@ -121,7 +121,7 @@ async fn echo_server() -> String {
 #[tokio::test]
 async fn no_error_and_no_debug_output_contains_the_token() {
     let base_url = echo_server().await;
-    let client = client(&base_url, TOKEN).expect("valid config");
+    let client = test_client(&base_url, TOKEN).expect("valid config");
 
     let mut errors = Vec::new();
     for id in [1, 200, 400, 401, 403, 404, 409, 429, 500, 503] {
@@ -137,9 +137,9 @@ async fn no_error_and_no_debug_output_contains_the_token() {
         .expect("bind a local port");
     let closed_url = format!("http://{}", closed.local_addr().expect("bound"));
     drop(closed);
-    let unreachable = client(&closed_url, TOKEN).expect("valid config");
+    let unreachable = test_client(&closed_url, TOKEN).expect("valid config");
     errors.extend(unreachable.get_user(5).await.err());
-    errors.extend(client("ftp://x", TOKEN).err());
+    errors.extend(test_client("ftp://x", TOKEN).err());
 
     let reasons: Vec<&str> = errors.iter().map(JiraAlignError::reason).collect();
     let expected = [
