@@ -12,3 +12,4 @@ pub mod sync;
 pub mod validate;
 pub mod cli;
 pub mod logging;
+pub mod controller;

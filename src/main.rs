@@ -21,6 +21,8 @@ enum Command {
     Crd,
     /// Run one sync from a manifest file, without a cluster.
     Sync(jira_align_user_sync::cli::SyncArgs),
+    /// Run the operator: watch JiraAlignUserSync resources and keep each site in step.
+    Run(jira_align_user_sync::controller::RunArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -39,5 +41,6 @@ fn main() -> std::process::ExitCode {
             let runtime = runtime.expect("tokio runtime starts");
             runtime.block_on(jira_align_user_sync::cli::sync(args))
         }
+        Command::Run(args) => jira_align_user_sync::controller::main(args),
     }
 }

@@ -1,0 +1,53 @@
+//! What every reconcile shares: the Kubernetes client, the event recorder, the metrics, the
+//! schedule, the watch caches and the leadership flag.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use kube::runtime::events::Recorder;
+use kube::runtime::reflector::Store;
+
+use super::conflict::{self, SiteClaim};
+use super::http::Health;
+use super::metrics::Metrics;
+use super::schedule::{ResourceKey, Schedule};
+use super::validate::site_of;
+use crate::crd::JiraAlignUserSync;
+
+/// Shared by all reconciles of one leadership term.
+pub struct Context {
+    pub client: kube::Client,
+    pub recorder: Recorder,
+    pub metrics: Arc<Metrics>,
+    pub health: Arc<Health>,
+    pub schedule: Schedule,
+    /// One cache per watched scope (all namespaces, or each listed namespace).
+    pub stores: Vec<Store<JiraAlignUserSync>>,
+}
+
+impl Context {
+    /// Every resource in the watch caches.
+    pub fn resources(&self) -> Vec<Arc<JiraAlignUserSync>> {
+        self.stores.iter().flat_map(Store::state).collect()
+    }
+
+    /// The site claims of every cached resource with a usable URL.
+    pub fn claims(&self) -> Vec<SiteClaim> {
+        self.resources()
+            .iter()
+            .filter_map(|resource| conflict::claim_of(resource, site_of(&resource.spec)?))
+            .collect()
+    }
+
+    /// Forgets the schedule and metric series of resources that were deleted.
+    pub fn prune(&self) {
+        let existing: BTreeSet<ResourceKey> = self
+            .resources()
+            .iter()
+            .filter_map(|r| ResourceKey::of(r))
+            .collect();
+        for gone in self.schedule.retain(|key| existing.contains(key)) {
+            self.metrics.forget(&gone);
+        }
+    }
+}

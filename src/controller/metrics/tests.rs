@@ -1,0 +1,126 @@
+//! The exposition text after known outcomes.
+
+use std::time::Duration;
+
+use super::*;
+use crate::controller::outcome::{Outcome, Retry, RunFacts, reason};
+use crate::jira_align::AnswerCounts;
+
+fn key() -> ResourceKey {
+    ResourceKey {
+        namespace: "team-a".into(),
+        name: "engineering".into(),
+    }
+}
+
+fn synced() -> Outcome {
+    Outcome {
+        reason: reason::SYNCED,
+        ready: true,
+        message: String::new(),
+        warning: false,
+        retry: Retry::Interval,
+        ran: true,
+        facts: Some(RunFacts {
+            directory_members: 12,
+            counts: ActionCounts {
+                created: 2,
+                deactivated: 1,
+                ..ActionCounts::default()
+            },
+            ..RunFacts::default()
+        }),
+        duration: Duration::from_millis(300),
+    }
+}
+
+fn lines(metrics: &Metrics) -> Vec<String> {
+    let text = metrics.encode().expect("metrics encode");
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_synced_run_counts_its_result_actions_requests_and_gauges() {
+    let metrics = Metrics::new();
+    let stats = ClientStats {
+        list: AnswerCounts {
+            success: 3,
+            ..AnswerCounts::default()
+        },
+        create: AnswerCounts {
+            success: 2,
+            client_error: 1,
+            ..AnswerCounts::default()
+        },
+        throttled: 1,
+        ..ClientStats::default()
+    };
+    metrics.record(&key(), &synced(), Some(&stats), 1_800_000_000.0);
+    let lines = lines(&metrics);
+    let has = |wanted: &str| lines.iter().any(|line| line == wanted);
+    assert!(
+        has(r#"alignsync_runs_total{result="success",reason="Synced"} 1"#),
+        "{lines:#?}"
+    );
+    assert!(
+        has(r#"alignsync_actions_total{action="create"} 2"#),
+        "{lines:#?}"
+    );
+    assert!(
+        has(r#"alignsync_actions_total{action="deactivate"} 1"#),
+        "{lines:#?}"
+    );
+    assert!(
+        has(r#"alignsync_jira_align_requests_total{status_class="2xx"} 5"#),
+        "{lines:#?}"
+    );
+    assert!(
+        has(r#"alignsync_jira_align_requests_total{status_class="4xx"} 1"#),
+        "{lines:#?}"
+    );
+    assert!(has("alignsync_jira_align_throttled_total 1"), "{lines:#?}");
+    assert!(has("alignsync_run_duration_seconds_count 1"), "{lines:#?}");
+    assert!(
+        has(r#"alignsync_directory_members{namespace="team-a",name="engineering"} 12"#),
+        "{lines:#?}"
+    );
+    assert!(
+        has(
+            r#"alignsync_last_success_timestamp_seconds{namespace="team-a",name="engineering"} 1800000000.0"#
+        ),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn a_dry_run_counts_no_actions_and_a_deleted_resource_loses_its_gauges() {
+    let metrics = Metrics::new();
+    let mut dry = synced();
+    dry.reason = reason::DRY_RUN;
+    metrics.record(&key(), &dry, None, 0.0);
+    let lines = lines(&metrics);
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.starts_with("alignsync_actions_total")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("alignsync_directory_members{")),
+        "{lines:#?}"
+    );
+
+    metrics.forget(&key());
+    let lines = self::lines(&metrics);
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.starts_with("alignsync_directory_members{")),
+        "{lines:#?}"
+    );
+}
