@@ -93,36 +93,7 @@ impl OpenLdap {
         }
         let tls = TlsFiles::generate(&dir.path().join("tls"), &[])?;
 
-        let config = dir.write(
-            "config.ldif",
-            config::config_ldif(dir.path(), &tls, options.demand_tls).as_bytes(),
-        )?;
-        let slapd_d = dir.path().join("slapd.d");
-        slapadd.run([
-            arg("-n0"),
-            arg("-F"),
-            slapd_d.as_os_str(),
-            arg("-l"),
-            config.as_os_str(),
-        ])?;
-
-        let offline = format!("{}{}", config::skeleton_ldif(), fixture.offline);
-        let data = dir.write("data.ldif", offline.as_bytes())?;
-        let load_started = Instant::now();
-        slapadd.run([
-            arg("-q"),
-            arg("-n1"),
-            arg("-F"),
-            slapd_d.as_os_str(),
-            arg("-l"),
-            data.as_os_str(),
-        ])?;
-        tracing::debug!(
-            bytes = offline.len(),
-            elapsed_ms = load_started.elapsed().as_millis() as u64,
-            "slapadd loaded"
-        );
-        drop(offline);
+        build_database(&slapadd, &dir, &tls, fixture, options.demand_tls)?;
 
         let server = spawn_until_listening(&slapd, dir, tls, options)?;
         if !fixture.online.is_empty() {
@@ -258,6 +229,46 @@ impl Drop for OpenLdap {
             stop_child(&mut child, STOP_GRACE);
         }
     }
+}
+
+/// Writes `cn=config` and loads the skeleton plus the fixture's offline LDIF with
+/// `slapadd`, before slapd runs.
+fn build_database(
+    slapadd: &Tool,
+    dir: &StateDir,
+    tls: &TlsFiles,
+    fixture: &LdifFixture,
+    demand_tls: bool,
+) -> Result<(), FixtureError> {
+    let config_text = config::config_ldif(dir.path(), tls, demand_tls);
+    let config = dir.write("config.ldif", config_text.as_bytes())?;
+    let slapd_d = dir.path().join("slapd.d");
+    let slapd_d = slapd_d.as_os_str();
+    slapadd.run([
+        arg("-n0"),
+        arg("-F"),
+        slapd_d,
+        arg("-l"),
+        config.as_os_str(),
+    ])?;
+
+    let offline = format!("{}{}", config::skeleton_ldif(), fixture.offline);
+    let data = dir.write("data.ldif", offline.as_bytes())?;
+    let started = Instant::now();
+    slapadd.run([
+        arg("-q"),
+        arg("-n1"),
+        arg("-F"),
+        slapd_d,
+        arg("-l"),
+        data.as_os_str(),
+    ])?;
+    tracing::debug!(
+        bytes = offline.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "slapadd loaded"
+    );
+    Ok(())
 }
 
 fn arg(text: &str) -> &std::ffi::OsStr {
