@@ -20,12 +20,21 @@ fn committed_crd_matches_the_types() {
 #[test]
 fn crd_names_and_scope() {
     let crd = JiraAlignUserSync::crd();
-    assert_eq!(crd.metadata.name.as_deref(), Some("jiraalignusersyncs.alignsync.dev"));
+    assert_eq!(
+        crd.metadata.name.as_deref(),
+        Some("jiraalignusersyncs.alignsync.dev")
+    );
     assert_eq!(crd.spec.scope, "Namespaced");
     assert_eq!(crd.spec.names.short_names, Some(vec!["jaus".to_string()]));
     let version = &crd.spec.versions[0];
     assert_eq!(version.name, "v1alpha1");
-    assert!(version.subresources.as_ref().and_then(|s| s.status.as_ref()).is_some());
+    assert!(
+        version
+            .subresources
+            .as_ref()
+            .and_then(|s| s.status.as_ref())
+            .is_some()
+    );
     let columns: Vec<&str> = version
         .additional_printer_columns
         .iter()
