@@ -10,7 +10,7 @@
 # skipped when its binaries exist and its stamp file matches the pinned version
 # and go.mod/go.sum, so bumping a version in a go.mod rebuilds it.
 #
-# Environment: ALIGNSYNC_CACHE, GOFLAGS (e.g. -p=1 to halve peak memory),
+# Environment: ALIGNSYNC_CACHE, GOFLAGS (e.g. -p=1 for lower peak memory),
 # EXTRA_BUILD_FLAGS (appended to every `go build`).
 set -euo pipefail
 
@@ -68,6 +68,7 @@ build_group() {
   shift 6
   local expected
   expected="$(stamp_text "$label" "$module_dir")"
+  rm -rf "$bin_dir/.build-$group".* # left by an interrupted run
   # shellcheck disable=SC2086 # names is a space-separated list on purpose
   if up_to_date "$group" "$expected" $names; then
     log "$names: $label already built, skipping"
