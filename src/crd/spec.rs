@@ -1,6 +1,9 @@
 //! The desired state of a sync: which Jira Align site, which directory groups, how new users
 //! are filled in, and the safety policy. Field docs are what `kubectl explain` prints.
 
+// Printer columns repeat `type_ = ...` by design; clippy reads that as a duplicate.
+#![allow(clippy::duplicated_attributes)]
+
 use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
