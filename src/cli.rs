@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 
 use crate::crd::JiraAlignUserSync;
 use crate::directory::DirectoryConfig;
-use crate::jira_align::Client;
+use crate::jira_align::{Client, ClientStats, Listing, Patches};
 use crate::sync::{SyncInputs, client_config, run};
 use crate::validate::validate;
 
@@ -68,6 +68,13 @@ pub struct SyncArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub output: Format,
+    /// Run the Jira Align client in its reference configuration: one request at a time,
+    /// whole user objects, one request per kind of change. For benchmarks only.
+    #[arg(long, hide = true)]
+    pub baseline_client: bool,
+    /// Write the Jira Align client's request counters to this file as JSON after the run.
+    #[arg(long, hide = true)]
+    pub stats_file: Option<PathBuf>,
 }
 
 /// How results are printed.
@@ -110,6 +117,9 @@ async fn sync_inner(args: SyncArgs) -> Result<u8, ConfigError> {
     if args.dry_run {
         resource.spec.policy.dry_run = true;
     }
+    if args.baseline_client {
+        resource.spec.jira_align.max_concurrency = 1;
+    }
     let problems = validate(&resource.spec);
     if !problems.is_empty() {
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
@@ -132,8 +142,12 @@ async fn sync_inner(args: SyncArgs) -> Result<u8, ConfigError> {
     };
 
     let spec = &resource.spec;
-    let client = Client::new(client_config(&spec.jira_align, token))
-        .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+    let mut config = client_config(&spec.jira_align, token);
+    if args.baseline_client {
+        config.listing = Listing::FullObjects;
+        config.patches = Patches::PerAction;
+    }
+    let client = Client::new(config).map_err(|e| ConfigError::Invalid(e.to_string()))?;
     let directory = DirectoryConfig::from_spec(&spec.directory, &spec.overrides, password, ca_pem);
 
     let inputs = SyncInputs {
@@ -142,7 +156,11 @@ async fn sync_inner(args: SyncArgs) -> Result<u8, ConfigError> {
         approved_hash: args.approve.as_deref(),
         now: chrono::Utc::now(),
     };
-    let report = match run(inputs, &client).await {
+    let result = run(inputs, &client).await;
+    if let Some(path) = &args.stats_file {
+        write_stats(path, &client.stats());
+    }
+    let report = match result {
         Ok(report) => report,
         Err(error) => {
             eprintln!("sync failed ({}): {error}", error.reason());
@@ -200,4 +218,22 @@ fn secret(
     }
     let name = env.clone().unwrap_or_default();
     std::env::var(&name).map_err(|_| ConfigError::Env { what, name })
+}
+
+/// Writes the client's counters as JSON; a failure is reported and does not change the
+/// outcome of a run that has already happened.
+fn write_stats(path: &PathBuf, stats: &ClientStats) {
+    let value = serde_json::json!({
+        "list": stats.list.total(),
+        "find": stats.find.total(),
+        "get": stats.get.total(),
+        "create": stats.create.total(),
+        "patch": stats.patch.total(),
+        "throttled": stats.throttled,
+        "retries": stats.retries,
+        "budgetWaitSeconds": stats.budget_wait.as_secs_f64(),
+    });
+    if let Err(error) = std::fs::write(path, value.to_string()) {
+        tracing::warn!(path = %path.display(), %error, "cannot write the request counters");
+    }
 }

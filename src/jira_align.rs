@@ -22,7 +22,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use budget::{Budget, BudgetLimits, BudgetPermit, BudgetRegistry};
-pub use config::{ClientConfig, site_key};
+pub use config::{ClientConfig, Listing, Patches, site_key};
 pub use error::JiraAlignError;
 pub use odata::{PAGE_SIZE, USER_SELECT, string_literal};
 pub use operation::Operation;
@@ -93,6 +93,8 @@ pub struct Client {
     retry: RetryPolicy,
     jitter: Arc<dyn Jitter>,
     token_user_id: Option<u64>,
+    listing: Listing,
+    patches: Patches,
 }
 
 impl Client {
@@ -119,6 +121,8 @@ impl Client {
             retry: config.retry_policy(),
             jitter: Arc::new(RandomJitter),
             token_user_id,
+            listing: config.listing,
+            patches: config.patches,
         })
     }
 
@@ -172,8 +176,22 @@ impl Client {
         wire::parse_user(&value).map_err(invalid)
     }
 
-    /// Applies `ops` to user `id` as one JSON Patch; 200 and 204 are success.
+    /// Applies `ops` to user `id` as one JSON Patch (with `Patches::PerAction`, one per run
+    /// of operations of the same kind, stopping at the first failure); 200 and 204 are
+    /// success.
     pub async fn patch_user(&self, id: u64, ops: &[PatchOp]) -> Result<(), JiraAlignError> {
+        match self.patches {
+            Patches::Combined => self.send_patch(id, ops).await,
+            Patches::PerAction => {
+                for group in ops.chunk_by(|a, b| change_kind(a.path) == change_kind(b.path)) {
+                    self.send_patch(id, group).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn send_patch(&self, id: u64, ops: &[PatchOp]) -> Result<(), JiraAlignError> {
         let body = serde_json::to_vec(ops).map_err(|e| JiraAlignError::InvalidConfig {
             field: "patch",
             detail: format!("cannot be written as JSON ({e})"),
@@ -205,6 +223,16 @@ impl Client {
                 self.transport.attempt(request)
             })
             .await
+    }
+}
+
+/// The kind of change a patch path makes: 0 fills in missing fields, 1 changes the status,
+/// 2 changes an attribute.
+fn change_kind(path: &str) -> u8 {
+    match path {
+        "/divisionId" | "/cityId" => 0,
+        "/isLocked" | "/userEndDate" => 1,
+        _ => 2,
     }
 }
 

@@ -25,11 +25,37 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Most attempts of one request (the first included).
     pub max_attempts: u32,
+    /// Which user fields list requests ask for.
+    pub listing: Listing,
+    /// How one user's changes are grouped into requests.
+    pub patches: Patches,
+}
+
+/// Which user fields list requests (the listing and the look-ups) ask for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Listing {
+    /// Only the fields a sync reads, with `$select`.
+    #[default]
+    Selected,
+    /// Whole user objects, without `$select`, as simple scripts ask for them. Slower; kept
+    /// as the reference the benchmark measures against.
+    FullObjects,
+}
+
+/// How one user's changes travel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Patches {
+    /// One JSON Patch with every change of the user.
+    #[default]
+    Combined,
+    /// One JSON Patch per kind of change (missing fields, attributes, status), in the order
+    /// given. More requests; kept as the reference the benchmark measures against.
+    PerAction,
 }
 
 impl ClientConfig {
     /// A configuration with the defaults of the custom resource: 600 requests per minute,
-    /// 8 in flight, 30 s timeout, 5 attempts.
+    /// 8 in flight, 30 s timeout, 5 attempts, selected fields, combined patches.
     pub fn new(base_url: impl Into<String>, token: impl Into<String>) -> Self {
         ClientConfig {
             base_url: base_url.into(),
@@ -38,6 +64,8 @@ impl ClientConfig {
             max_concurrency: 8,
             timeout: Duration::from_secs(30),
             max_attempts: RetryPolicy::default().max_attempts,
+            listing: Listing::default(),
+            patches: Patches::default(),
         }
     }
 
@@ -100,6 +128,8 @@ impl fmt::Debug for ClientConfig {
             .field("max_concurrency", &self.max_concurrency)
             .field("timeout", &self.timeout)
             .field("max_attempts", &self.max_attempts)
+            .field("listing", &self.listing)
+            .field("patches", &self.patches)
             .finish()
     }
 }

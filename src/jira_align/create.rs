@@ -6,7 +6,7 @@
 use tracing::info;
 
 use super::error::JiraAlignError;
-use super::odata::{USER_SELECT, encode_query, string_literal};
+use super::odata::string_literal;
 use super::operation::Operation;
 use super::retry::Attempt;
 use super::transport::{Answer, Request};
@@ -122,7 +122,7 @@ impl Client {
     /// Users whose `field` equals `value`, as the site's `$filter` compares.
     async fn find_users(&self, field: &str, value: &str) -> Result<Vec<JiraUser>, JiraAlignError> {
         let filter = format!("{field} eq {}", string_literal(value));
-        let query = encode_query(&[("$filter", &filter), ("$select", USER_SELECT)]);
+        let query = self.list_query(&[("$filter", &filter)]);
         let context = format!("look-up by {field}");
         self.query_users(Operation::FindUser, &query, &context)
             .await

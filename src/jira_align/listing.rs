@@ -9,6 +9,7 @@ use futures::stream;
 use tracing::debug;
 
 use super::Client;
+use super::config;
 use super::error::JiraAlignError;
 use super::odata::{PAGE_SIZE, USER_SELECT, encode_query};
 use super::operation::Operation;
@@ -57,10 +58,23 @@ impl Client {
     async fn list_page(&self, page: usize) -> Result<Vec<JiraUser>, JiraAlignError> {
         let skip = (page * PAGE_SIZE).to_string();
         let top = PAGE_SIZE.to_string();
-        let query = encode_query(&[("$select", USER_SELECT), ("$top", &top), ("$skip", &skip)]);
+        let query = self.list_query(&[("$top", &top), ("$skip", &skip)]);
         let context = format!("page at $skip={skip}");
         self.query_users(Operation::ListUsers, &query, &context)
             .await
+    }
+
+    /// A list query string with `pairs`, asking only for the fields a sync reads unless the
+    /// client is configured for whole objects.
+    pub(super) fn list_query(&self, pairs: &[(&str, &str)]) -> String {
+        match self.listing {
+            config::Listing::Selected => {
+                let mut all = vec![("$select", USER_SELECT)];
+                all.extend_from_slice(pairs);
+                encode_query(&all)
+            }
+            config::Listing::FullObjects => encode_query(pairs),
+        }
     }
 
     /// The users a `GET /Users` with `query` answers; `context` names the request in errors.

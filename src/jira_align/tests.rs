@@ -173,3 +173,64 @@ async fn no_error_and_no_debug_output_contains_the_token() {
         "jira align refused GET /Users/{id} for user 400: you sent Bearer <redacted>"
     );
 }
+
+#[tokio::test]
+async fn the_reference_configuration_reads_whole_objects_and_patches_per_kind_of_change() {
+    use jira_align_sim::{GeneratorSpec, RouteKind, SimConfig, generate};
+
+    let seed = generate(&GeneratorSpec {
+        users: 150,
+        ..GeneratorSpec::default()
+    });
+    let sim = jira_align_sim::start(seed, SimConfig::default())
+        .await
+        .expect("the simulator binds a local port");
+    let config = ClientConfig {
+        listing: Listing::FullObjects,
+        patches: Patches::PerAction,
+        max_concurrency: 1,
+        ..ClientConfig::new(sim.base_url(), "user:1|admin-secret")
+    };
+    let client = Client::new(config).expect("valid config");
+
+    let listed = client.list_users().await.expect("the listing succeeds");
+    assert_eq!(listed.users.len(), 153);
+    let ops = [
+        PatchOp::replace("/divisionId", 200),
+        PatchOp::replace("/cityId", 11),
+        PatchOp::replace("/title", "Lead"),
+        PatchOp::replace("/isLocked", -1),
+    ];
+    client
+        .patch_user(1005, &ops)
+        .await
+        .expect("the patches apply");
+
+    let log = sim.admin().request_log();
+    let queries: Vec<Option<&str>> = log
+        .iter()
+        .filter(|r| r.route == RouteKind::ListUsers)
+        .map(|r| r.query.as_deref())
+        .collect();
+    assert_eq!(
+        queries,
+        [Some("$top=100&$skip=0"), Some("$top=100&$skip=100")]
+    );
+    let bodies: Vec<serde_json::Value> = log
+        .iter()
+        .filter(|r| r.route == RouteKind::PatchUser)
+        .filter_map(|r| r.body.clone())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            json!([
+                {"op": "replace", "path": "/divisionId", "value": 200},
+                {"op": "replace", "path": "/cityId", "value": 11},
+            ]),
+            json!([{"op": "replace", "path": "/title", "value": "Lead"}]),
+            json!([{"op": "replace", "path": "/isLocked", "value": -1}]),
+        ]
+    );
+    assert_eq!(sim.admin().user(1005).map(|u| u.is_locked), Some(-1));
+}
