@@ -75,6 +75,18 @@ build_group() {
     return 0
   fi
 
+  # A build of the same pins made from another checkout on this machine is reused.
+  local shared="$machine_cache/$(printf '%s' "$expected" | sha256sum | cut -c1-16)"
+  if [[ $force -eq 0 && -f "$shared/.complete" ]]; then
+    local name
+    for name in $names; do
+      cp -f "$shared/$name" "$bin_dir/$name"
+    done
+    printf '%s\n' "$expected" >"$stamp_dir/$group"
+    log "$names: $label copied from $shared"
+    return 0
+  fi
+
   log "$names: building $label ..."
   local started=$SECONDS scratch output
   scratch="$(mktemp -d "$bin_dir/.build-$group.XXXXXX")"
@@ -95,6 +107,11 @@ build_group() {
   done
   rm -rf "$scratch"
   printf '%s\n' "$expected" >"$stamp_dir/$group"
+  mkdir -p "$shared"
+  for name in $names; do
+    cp -f "$bin_dir/$name" "$shared/$name"
+  done
+  touch "$shared/.complete"
   local elapsed=$((SECONDS - started))
   log "$names: built $label in ${elapsed}s ($((elapsed / 60))m$((elapsed % 60))s)"
 }
@@ -133,6 +150,8 @@ build_helm() {
     helm.sh/helm/v4/cmd/helm
 }
 
+# Binaries are also kept outside the checkout, so a fresh clone (as CI makes) reuses them.
+machine_cache="${ALIGNSYNC_MACHINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/alignsync/bin}"
 mkdir -p "$bin_dir" "$stamp_dir"
 log "go $(go env GOVERSION), GOFLAGS='${GOFLAGS# }', $(nproc) cores, output $bin_dir"
 total_started=$SECONDS
