@@ -100,6 +100,21 @@ pub fn spec_of(manifest: &Value) -> JiraAlignUserSyncSpec {
     serde_json::from_value(manifest["spec"].clone()).expect("the test manifest is a valid spec")
 }
 
+/// One in-process sync run of `spec`, reading the directory as `directory` says.
+pub async fn run_with(
+    spec: &JiraAlignUserSyncSpec,
+    directory: DirectoryConfig,
+    client: &Client,
+) -> Result<SyncReport, SyncError> {
+    let inputs = SyncInputs {
+        spec,
+        directory,
+        approved_hash: None,
+        now: Utc::now(),
+    };
+    sync::run(inputs, client).await
+}
+
 /// The company's directory and site, running.
 pub struct World {
     pub company: Company,
@@ -165,14 +180,7 @@ impl World {
 
     /// One in-process sync run.
     pub async fn run(&self, client: &Client) -> Result<SyncReport, SyncError> {
-        let spec = self.spec();
-        let inputs = SyncInputs {
-            spec: &spec,
-            directory: self.directory_config(),
-            approved_hash: None,
-            now: Utc::now(),
-        };
-        sync::run(inputs, client).await
+        run_with(&self.spec(), self.directory_config(), client).await
     }
 
     /// Runs until a run finds nothing to do, at most `max_runs` times.
