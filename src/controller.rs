@@ -156,11 +156,11 @@ async fn lead(
     let stores = ctx.stores.clone();
     let synced_health = Arc::clone(health);
     tokio::spawn(async move {
-        let ready = futures::future::join_all(stores.iter().map(|s| s.wait_until_ready())).await;
-        if ready.iter().all(Result::is_ok) {
-            synced_health.set_watches_synced();
-            tracing::info!("watches synced");
+        for store in &stores {
+            wait_until_ready(store).await;
         }
+        synced_health.set_watches_synced();
+        tracing::info!("watches synced");
     });
 
     let runs = scoped.into_iter().map(|s| {
@@ -190,6 +190,17 @@ async fn lead(
         _ = all => tracing::info!("controllers finished their running syncs"),
         () = deadline => tracing::warn!(timeout_s = timeout.as_secs(), "abandoned running syncs at the shutdown timeout"),
     }
+}
+
+/// Returns once `store` has its first complete listing.
+async fn wait_until_ready(store: &kube::runtime::reflector::Store<crate::crd::JiraAlignUserSync>) {
+    // The store wakes only the last task that waited on it, and the controller waits on it
+    // too, so a waiter of its own has to look again now and then.
+    let look_again = std::time::Duration::from_millis(250);
+    while tokio::time::timeout(look_again, store.wait_until_ready())
+        .await
+        .is_err()
+    {}
 }
 
 /// A flag that turns true on SIGTERM or SIGINT.

@@ -245,7 +245,7 @@ fn log_outcome(key: &ResourceKey, outcome: &Outcome, next: Option<DateTime<Utc>>
                 repaired = counts.repaired,
                 failed = counts.failed,
                 next_sync = next.as_deref(),
-                message = %outcome.message,
+                detail = %outcome.message,
                 "sync outcome"
             )
         };
