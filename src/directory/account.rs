@@ -29,20 +29,20 @@ pub(crate) fn exclusion(
     entry: &RawEntry,
     now: DateTime<Utc>,
 ) -> Result<Option<ExclusionReason>, BadValue> {
-    if let Some(flags) = number(entry, "userAccountControl")? {
-        if is_disabled(flags) {
-            return Ok(Some(ExclusionReason::Disabled));
-        }
+    if let Some(flags) = number(entry, "userAccountControl")?
+        && is_disabled(flags)
+    {
+        return Ok(Some(ExclusionReason::Disabled));
     }
-    if let Some(ns_lock) = entry.text("nsAccountLock")? {
-        if ns_lock.trim().eq_ignore_ascii_case("true") {
-            return Ok(Some(ExclusionReason::Disabled));
-        }
+    if let Some(ns_lock) = entry.text("nsAccountLock")?
+        && ns_lock.trim().eq_ignore_ascii_case("true")
+    {
+        return Ok(Some(ExclusionReason::Disabled));
     }
-    if let Some(expires) = number(entry, "accountExpires")? {
-        if filetime_to_utc(expires).is_some_and(|at| at <= now) {
-            return Ok(Some(ExclusionReason::Expired));
-        }
+    if let Some(expires) = number(entry, "accountExpires")?
+        && filetime_to_utc(expires).is_some_and(|at| at <= now)
+    {
+        return Ok(Some(ExclusionReason::Expired));
     }
     if entry.text("pwdAccountLockedTime")?.is_some() {
         return Ok(Some(ExclusionReason::Locked));

@@ -48,26 +48,10 @@ impl DirectoryConfig {
         };
         let tls = spec.tls.clone().unwrap_or_default();
 
-        let mut override_groups: Vec<String> = Vec::new();
-        let mut override_attributes: Vec<String> = Vec::new();
-        for rule in overrides {
-            if let Some(group) = &rule.member_of {
-                if !override_groups
-                    .iter()
-                    .any(|known| known.eq_ignore_ascii_case(group))
-                {
-                    override_groups.push(group.clone());
-                }
-            }
-            if let Some(attribute) = &rule.attribute {
-                if !override_attributes
-                    .iter()
-                    .any(|known| known.eq_ignore_ascii_case(attribute))
-                {
-                    override_attributes.push(attribute.clone());
-                }
-            }
-        }
+        let groups = overrides.iter().filter_map(|rule| rule.member_of.as_ref());
+        let attrs = overrides.iter().filter_map(|rule| rule.attribute.as_ref());
+        let override_groups = unique_ignoring_case(groups);
+        let override_attributes = unique_ignoring_case(attrs);
 
         DirectoryConfig {
             url: spec.url.trim_end_matches('/').to_string(),
@@ -137,6 +121,17 @@ impl DirectoryConfig {
         }
         Ok(())
     }
+}
+
+/// The values in order, each kept once regardless of case (the first spelling wins).
+fn unique_ignoring_case<'a>(values: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut unique: Vec<String> = Vec::new();
+    for value in values {
+        if !unique.iter().any(|known| known.eq_ignore_ascii_case(value)) {
+            unique.push(value.clone());
+        }
+    }
+    unique
 }
 
 #[cfg(test)]

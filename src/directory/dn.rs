@@ -9,9 +9,22 @@ pub fn normalize_dn(dn: &str) -> String {
 
 /// Whether `dn` is `base` or lies below it. Both are compared in canonical form.
 pub fn is_within(dn: &str, base: &str) -> bool {
-    let dn = rdns(dn);
-    let base = rdns(base);
-    base.len() <= dn.len() && dn[dn.len() - base.len()..] == base[..]
+    is_within_canonical(&normalize_dn(dn), &normalize_dn(base))
+}
+
+/// [`is_within`] for DNs already in canonical form, where a comma inside a value is escaped.
+pub fn is_within_canonical(dn: &str, base: &str) -> bool {
+    if dn == base {
+        return true;
+    }
+    let Some(head) = dn
+        .strip_suffix(base)
+        .and_then(|head| head.strip_suffix(','))
+    else {
+        return false;
+    };
+    let backslashes = head.bytes().rev().take_while(|&byte| byte == b'\\').count();
+    backslashes % 2 == 0
 }
 
 /// The DN of a `uniqueMember` value, without the optional `#'0101'B` unique identifier.
@@ -27,6 +40,22 @@ pub fn strip_unique_id(value: &str) -> &str {
     value
 }
 
+/// The first RDN as attribute type and decoded value, and the parent DN as written.
+/// `None` for a multi-valued or BER-encoded first RDN, or a DN of a single RDN.
+pub fn split_first_rdn(dn: &str) -> Option<(String, String, &str)> {
+    let first = split_unescaped(dn, &[',', ';']).into_iter().next()?;
+    let parent = dn.get(first.len() + 1..)?.trim();
+    if parent.is_empty() || split_unescaped(first, &['+']).len() > 1 {
+        return None;
+    }
+    let (kind, value) = first.split_once('=')?;
+    let value = value.trim_start();
+    if value.starts_with('#') {
+        return None;
+    }
+    Some((kind.trim().to_string(), unescape_value(value), parent))
+}
+
 /// The RDNs of a DN as written, most specific first, split at unescaped commas.
 pub fn split_rdns(dn: &str) -> Vec<&str> {
     split_unescaped(dn, &[',', ';'])
@@ -34,6 +63,9 @@ pub fn split_rdns(dn: &str) -> Vec<&str> {
 
 /// The canonical RDNs of a DN, most specific first.
 fn rdns(dn: &str) -> Vec<String> {
+    if is_plain(dn) {
+        return plain_rdns(dn);
+    }
     split_unescaped(dn, &[',', ';'])
         .into_iter()
         .filter(|rdn| !rdn.trim().is_empty())
@@ -44,6 +76,27 @@ fn rdns(dn: &str) -> Vec<String> {
                 .collect();
             avas.sort();
             avas.join("+")
+        })
+        .collect()
+}
+
+/// Whether a DN has nothing to decode: ASCII without escapes, quotes, multi-valued RDNs,
+/// BER values or `;` separators. Most DNs are, and take the fast path.
+fn is_plain(dn: &str) -> bool {
+    dn.bytes()
+        .all(|b| b.is_ascii() && !matches!(b, b'\\' | b'+' | b'"' | b'#' | b';' | b'<' | b'>'))
+}
+
+/// [`rdns`] of a plain DN: spaces around separators dropped, everything lower-cased.
+fn plain_rdns(dn: &str) -> Vec<String> {
+    dn.split(',')
+        .filter(|rdn| !rdn.trim().is_empty())
+        .map(|rdn| {
+            let (kind, value) = rdn.split_once('=').unwrap_or((rdn, ""));
+            let value = value.trim().to_ascii_lowercase();
+            // An `=` inside a value is escaped in canonical form, as on the slow path.
+            let value = value.replace('=', "\\=");
+            format!("{}={value}", kind.trim().to_ascii_lowercase())
         })
         .collect()
 }
@@ -152,6 +205,24 @@ mod tests {
     }
 
     #[test]
+    fn the_fast_path_agrees_with_the_full_parse() {
+        for dn in [
+            "CN=Alice Smith, OU=Staff ,DC=Example,DC=Test",
+            "uid=a=b,dc=x",
+            " cn = x ,dc=y",
+        ] {
+            assert!(is_plain(dn));
+            let full: Vec<String> = split_unescaped(dn, &[',', ';'])
+                .into_iter()
+                .map(canonical_ava)
+                .collect();
+            assert_eq!(plain_rdns(dn), full, "{dn}");
+        }
+        assert!(!is_plain("cn=a\\,b,dc=x"));
+        assert!(!is_plain("cn=jürgen,dc=x"));
+    }
+
+    #[test]
     fn multi_valued_rdns_are_order_free() {
         assert_eq!(
             normalize_dn("uid=jdoe+CN=John,dc=x"),
@@ -166,6 +237,24 @@ mod tests {
         assert!(!is_within("CN=a,OU=Other,DC=x", "ou=staff,dc=x"));
         assert!(!is_within("cn=b\\,ou=staff,dc=x", "ou=staff,dc=x,dc=y"));
         assert!(!is_within("dc=x", "ou=staff,dc=x"));
+        assert!(!is_within("cn=a\\,ou=staff,dc=x", "ou=staff,dc=x"));
+        assert!(is_within("cn=a\\\\,ou=staff,dc=x", "ou=staff,dc=x"));
+        assert!(!is_within("cn=a,xou=staff,dc=x", "ou=staff,dc=x"));
+    }
+
+    #[test]
+    fn the_first_rdn_is_split_from_its_parent() {
+        assert_eq!(
+            split_first_rdn("uid=jdoe,ou=people,dc=x"),
+            Some(("uid".to_string(), "jdoe".to_string(), "ou=people,dc=x"))
+        );
+        assert_eq!(
+            split_first_rdn("CN=Doe\\, John , OU=Staff,DC=x"),
+            Some(("CN".to_string(), "Doe, John".to_string(), "OU=Staff,DC=x"))
+        );
+        assert_eq!(split_first_rdn("cn=a+uid=b,dc=x"), None);
+        assert_eq!(split_first_rdn("dc=x"), None);
+        assert_eq!(split_first_rdn("cn=#04024869,dc=x"), None);
     }
 
     #[test]

@@ -79,6 +79,19 @@ impl Session {
         attrs: &[String],
         reading: &str,
     ) -> Result<Vec<RawEntry>, DirectoryError> {
+        self.search_paged(base, Scope::Subtree, filter, attrs, reading)
+            .await
+    }
+
+    /// Like [`Session::search_all`], with the scope chosen by the caller.
+    pub async fn search_paged(
+        &self,
+        base: &str,
+        scope: Scope,
+        filter: &str,
+        attrs: &[String],
+        reading: &str,
+    ) -> Result<Vec<RawEntry>, DirectoryError> {
         let mut entries = Vec::new();
         let mut cookie = Vec::new();
         loop {
@@ -89,7 +102,7 @@ impl Session {
             });
             let fail = |err| read_error(&self.url, reading, err);
             let mut stream = ldap
-                .streaming_search(base, Scope::Subtree, filter, attrs)
+                .streaming_search(base, scope, filter, attrs)
                 .await
                 .map_err(fail)?;
             while let Some(item) = stream.next().await.map_err(fail)? {

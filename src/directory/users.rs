@@ -119,14 +119,14 @@ impl Roster {
 
     /// Marks a member as filtered out by the user filter, keeping its key.
     pub fn filter_out(&mut self, canonical_dn: &str) {
-        if let Some(verdict) = self.members.get_mut(canonical_dn) {
-            if let Verdict::Entitled(user) = verdict {
-                *verdict = Verdict::Excluded(ExcludedMember {
-                    dn: user.dn.clone(),
-                    key: Some(user.key.clone()),
-                    reason: ExclusionReason::FilteredOut,
-                });
-            }
+        if let Some(verdict) = self.members.get_mut(canonical_dn)
+            && let Verdict::Entitled(user) = verdict
+        {
+            *verdict = Verdict::Excluded(ExcludedMember {
+                dn: user.dn.clone(),
+                key: Some(user.key.clone()),
+                reason: ExclusionReason::FilteredOut,
+            });
         }
     }
 
@@ -134,10 +134,10 @@ impl Roster {
     pub fn add_group(&mut self, group: &str, canonical_dns: &BTreeSet<String>) {
         let group = group.to_lowercase();
         for (dn, verdict) in &mut self.members {
-            if let Verdict::Entitled(user) = verdict {
-                if canonical_dns.contains(dn) {
-                    user.groups.insert(group.clone());
-                }
+            if let Verdict::Entitled(user) = verdict
+                && canonical_dns.contains(dn)
+            {
+                user.groups.insert(group.clone());
             }
         }
     }
@@ -159,13 +159,13 @@ impl Roster {
                 Verdict::Excluded(member) => snapshot.excluded.push(member),
             }
         }
+        // Members come out in canonical DN order, which the stable sorts keep for equal keys.
         snapshot
             .users
-            .sort_by_cached_key(|user| (user.key.to_lowercase(), normalize_dn(&user.dn)));
-        snapshot.excluded.sort_by_cached_key(|member| {
-            let key = member.key.as_deref().map(str::to_lowercase);
-            (key, normalize_dn(&member.dn))
-        });
+            .sort_by_cached_key(|user| user.key.to_lowercase());
+        snapshot
+            .excluded
+            .sort_by_cached_key(|member| member.key.as_deref().map(str::to_lowercase));
         snapshot
     }
 }
