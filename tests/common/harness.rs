@@ -9,5 +9,6 @@ pub mod cli;
 pub mod company;
 pub mod fake_jira;
 pub mod fake_ldap;
+pub mod leaks;
 pub mod proxy;
 pub mod world;
