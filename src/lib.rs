@@ -2,14 +2,14 @@
 //! Directory or LDAP groups. The sync is a pipeline: read the directory, read Jira Align,
 //! plan, apply, report.
 
+pub mod apply;
+pub mod cli;
+pub mod controller;
 pub mod crd;
 pub mod directory;
 pub mod jira_align;
-pub mod snapshot;
+pub mod logging;
 pub mod plan;
-pub mod apply;
+pub mod snapshot;
 pub mod sync;
 pub mod validate;
-pub mod cli;
-pub mod logging;
-pub mod controller;
