@@ -25,6 +25,8 @@ pub const GROUP_DN: &str = "cn=jira-align-users,ou=groups,dc=example,dc=com";
 /// One member of the directory group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Person {
+    /// The first RDN of the entry, `uid=<uid>` unless a test needs another.
+    pub rdn: String,
     pub uid: String,
     pub given_name: String,
     pub surname: String,
@@ -36,6 +38,7 @@ impl Person {
     /// Person `n`: `p07`, Given07 Person07, `p07@example.test`, Engineer.
     pub fn numbered(n: usize) -> Person {
         Person {
+            rdn: format!("uid=p{n:02}"),
             uid: format!("p{n:02}"),
             given_name: format!("Given{n:02}"),
             surname: format!("Person{n:02}"),
@@ -45,7 +48,7 @@ impl Person {
     }
 
     pub fn dn(&self) -> String {
-        format!("uid={},{PEOPLE_DN}", self.uid)
+        format!("{},{PEOPLE_DN}", self.rdn)
     }
 
     /// The Jira Align user this person becomes, active and in step.
@@ -139,7 +142,7 @@ impl Company {
             "dn: {GROUP_DN}\nobjectClass: groupOfNames\ncn: jira-align-users\n"
         ));
         for person in &self.people {
-            out.push_str(&format!("member: {}\n", person.dn()));
+            out.push_str(&ldif_line("member", person.dn().as_bytes()));
         }
         out.push('\n');
         out
@@ -148,18 +151,44 @@ impl Company {
 
 /// One inetOrgPerson record.
 pub fn person_ldif(person: &Person) -> String {
-    format!(
-        "dn: {}\nobjectClass: inetOrgPerson\nuid: {}\ncn: {} {}\ngivenName: {}\nsn: {}\n\
-         mail: {}\ntitle: {}\n\n",
-        person.dn(),
-        person.uid,
-        person.given_name,
-        person.surname,
-        person.given_name,
-        person.surname,
-        person.mail,
-        person.title
-    )
+    let cn = format!("{} {}", person.given_name, person.surname);
+    let lines = [
+        ("dn", person.dn()),
+        ("objectClass", "inetOrgPerson".to_string()),
+        ("uid", person.uid.clone()),
+        ("cn", cn),
+        ("givenName", person.given_name.clone()),
+        ("sn", person.surname.clone()),
+        ("mail", person.mail.clone()),
+        ("title", person.title.clone()),
+    ];
+    let mut out: String = lines
+        .iter()
+        .map(|(name, value)| ldif_line(name, value.as_bytes()))
+        .collect();
+    out.push('\n');
+    out
+}
+
+/// `name: value`, or `name:: base64` when the value is not a safe LDIF string (RFC 2849).
+pub fn ldif_line(name: &str, value: &[u8]) -> String {
+    let safe_start = value
+        .first()
+        .is_none_or(|b| !matches!(b, b' ' | b':' | b'<'));
+    let safe = safe_start
+        && value.last() != Some(&b' ')
+        && value
+            .iter()
+            .all(|b| matches!(b, 1..=9 | 11 | 12 | 14..=127));
+    if safe {
+        format!("{name}: {}\n", String::from_utf8_lossy(value))
+    } else {
+        let mut encoded = super::leaks::base64(value);
+        while encoded.len() % 4 != 0 {
+            encoded.push('=');
+        }
+        format!("{name}:: {encoded}\n")
+    }
 }
 
 /// A user with every field a status change needs, active.
