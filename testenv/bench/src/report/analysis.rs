@@ -1,0 +1,191 @@
+//! The targets of the issue, judged from the run's own figures, and the analysis: where the
+//! time goes in each scenario and what the principal cost left is.
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use super::format::{count, mib, seconds, short};
+use crate::floor::ratio;
+use crate::scenario::{Outcome, Side};
+use crate::suite::Results;
+
+/// The site size at which memory and planning are judged.
+const LARGE_SITE: usize = 100_000;
+
+fn find<'a>(results: &'a Results, key: &str) -> Option<&'a Outcome> {
+    results
+        .scenarios
+        .iter()
+        .chain(&results.sweep)
+        .find(|o| o.scenario.key == key)
+}
+
+fn speedup(outcome: &Outcome) -> f64 {
+    let ours = outcome.ours.measurement.wall.as_secs_f64();
+    outcome.baseline.measurement.wall.as_secs_f64() / ours.max(f64::MIN_POSITIVE)
+}
+
+fn floor_ratio(side: &Side) -> Option<f64> {
+    ratio(side.measurement.wall, side.floor)
+}
+
+fn failed(side: &Side) -> u64 {
+    side.measurement.report["counts"]["failed"]
+        .as_u64()
+        .unwrap_or(u64::MAX)
+}
+
+fn per_user_requests(side: &Side) -> u64 {
+    let c = &side.measurement.counts;
+    c.find + c.get + c.create + c.patch
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "yes" } else { "**no**" }
+}
+
+/// The targets table.
+pub fn targets(results: &Results) -> String {
+    let mut rows: Vec<(String, String, &str)> = Vec::new();
+    for (key, name) in [("steady", "Steady state"), ("churn", "Churn")] {
+        let Some(o) = find(results, key) else {
+            continue;
+        };
+        let fast = speedup(o);
+        rows.push((
+            format!("{name}: at least 8 times faster than the baseline"),
+            format!("{fast:.1}×"),
+            verdict(fast >= 8.0),
+        ));
+        let near = floor_ratio(&o.ours).unwrap_or(f64::INFINITY);
+        rows.push((
+            format!("{name}: within 1.3 times of the floor"),
+            format!("{near:.2}"),
+            verdict(near <= 1.3),
+        ));
+    }
+    if let Some(o) = find(results, "throttled") {
+        let near = floor_ratio(&o.ours).unwrap_or(f64::INFINITY);
+        rows.push((
+            "Throttled: within 1.1 times of the budget's floor".into(),
+            format!("{near:.2}"),
+            verdict(near <= 1.1),
+        ));
+        let failed = failed(&o.ours);
+        rows.push((
+            "Throttled: no action failed because of 429s".into(),
+            format!(
+                "{} 429 answers, {} retries, {failed} failed",
+                o.ours.server.throttled, o.ours.measurement.counts.retries
+            ),
+            verdict(failed == 0 && o.ours.problems.is_empty()),
+        ));
+    }
+    let large: Vec<&Outcome> = results
+        .scenarios
+        .iter()
+        .chain(&results.sweep)
+        .filter(|o| o.site_users >= LARGE_SITE)
+        .collect();
+    if let Some(peak) = large
+        .iter()
+        .map(|o| o.ours.measurement.peak_rss_bytes)
+        .max()
+    {
+        rows.push((
+            "Peak memory under 100 MiB at 100,000 Jira Align users".into(),
+            format!("{} (largest of {} runs)", mib(peak), large.len()),
+            verdict(peak < 100 * 1024 * 1024),
+        ));
+    }
+    if let Some(slowest) = results.planner.iter().map(|t| t.cpu_median).max() {
+        let users = results.planner.first().map_or(0, |t| t.jira_users);
+        rows.push((
+            format!(
+                "Planning {} users in under 50 ms of CPU",
+                count(users as u64)
+            ),
+            format!("{} (median, slowest input)", short(slowest)),
+            verdict(slowest < Duration::from_millis(50) && users >= LARGE_SITE),
+        ));
+    }
+    if let Some((text, met)) = linearity(&results.sweep) {
+        rows.push(("Cost grows linearly with size".into(), text, verdict(met)));
+    }
+    let steady: Vec<&Outcome> = ["steady", "sweep-small", "sweep-medium", "sweep-large"]
+        .iter()
+        .filter_map(|key| find(results, key))
+        .collect();
+    if !steady.is_empty() {
+        let per_user: u64 = steady.iter().map(|o| per_user_requests(&o.ours)).sum();
+        rows.push((
+            "No per-user request in the steady state".into(),
+            format!(
+                "{per_user} find, get, create or patch requests in {} runs",
+                steady.len()
+            ),
+            verdict(per_user == 0),
+        ));
+    }
+
+    let mut out = String::from("| target | measured | met |\n|---|---|---|\n");
+    for (target, measured, met) in rows {
+        let _ = writeln!(out, "| {target} | {measured} | {met} |");
+    }
+    out
+}
+
+/// CPU per site user and requests per site user along the sweep, judged linear when the
+/// largest site costs at most 1.5 times as much CPU per user as the middle one (the smallest
+/// is dominated by start-up) and needs the same requests per user within 10 %.
+fn linearity(sweep: &[Outcome]) -> Option<(String, bool)> {
+    let [_, middle, largest] = sweep else {
+        return None;
+    };
+    let cpu = |o: &Outcome| o.ours.measurement.cpu.as_secs_f64() / o.site_users as f64;
+    let requests = |o: &Outcome| o.ours.server.all as f64 / o.site_users as f64;
+    let cpu_growth = cpu(largest) / cpu(middle);
+    let request_growth = requests(largest) / requests(middle);
+    let text = format!(
+        "CPU per site user ×{cpu_growth:.2}, requests per site user ×{request_growth:.2} from \
+         {} to {} users",
+        count(middle.site_users as u64),
+        count(largest.site_users as u64)
+    );
+    Some((
+        text,
+        cpu_growth <= 1.5 && (0.9..=1.1).contains(&request_growth),
+    ))
+}
+
+/// Where the time goes, scenario by scenario, from the figures of this run.
+pub fn analysis(results: &Results) -> String {
+    let mut out = String::new();
+    if let Some(o) = find(results, "steady") {
+        let ours = &o.ours.measurement;
+        let _ = writeln!(
+            out,
+            "- **Steady state.** Our run took {} for {} requests ({} listing pages of 100 \
+             users); the floor of those requests at 8 in flight is {}. Both sides were read \
+             after {}, so planning, the empty apply and the report took {}. The baseline, one \
+             request at a time with whole objects, took {} and {} of CPU against our {}.",
+            seconds(ours.wall),
+            count(o.ours.server.all),
+            count(ours.counts.list),
+            seconds(o.ours.floor),
+            ours.read.map_or("-".into(), seconds),
+            seconds(ours.wall.saturating_sub(ours.read.unwrap_or_default())),
+            seconds(o.baseline.measurement.wall),
+            seconds(o.baseline.measurement.cpu),
+            seconds(ours.cpu),
+        );
+    }
+    for (name, read) in &results.directory_reads {
+        let _ = writeln!(
+            out,
+            "- **{name}** read alone by the operator's reader: {}.",
+            seconds(*read)
+        );
+    }
+    out
+}
