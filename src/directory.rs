@@ -129,7 +129,7 @@ pub async fn read_members_measured(
         round_trips,
         elapsed: started.elapsed(),
     };
-    tracing::info!(
+    tracing::debug!(
         instance = %config.url,
         members = snapshot.users.len(),
         excluded = snapshot.excluded.len(),

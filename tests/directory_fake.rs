@@ -434,3 +434,49 @@ async fn a_key_that_is_not_text_fails_the_read() {
     .await;
     fails(&config, "InvalidDirectoryData", BOB).await;
 }
+
+#[tokio::test]
+async fn ldap_mode_follows_ranged_member_values() {
+    const GROUPS: &str = "OU=Groups,DC=fake,DC=test";
+    const STAFF: &str = "OU=Staff,DC=fake,DC=test";
+    let dns = |list: &[&str]| {
+        list.iter()
+            .map(|dn| dn.as_bytes().to_vec())
+            .collect::<Vec<_>>()
+    };
+    let mut config = serve(move |request| {
+        let done = |items| Some(Reply::Done(items, 0));
+        if request.range_start().is_some() {
+            return done(vec![Item::Entry(
+                GROUP,
+                vec![("member;range=0-*", dns(&[ALICE, BOB]))],
+            )]);
+        }
+        if request.base == GROUP || request.base == GROUPS {
+            let class = ("objectClass", vec![b"groupOfNames".to_vec()]);
+            let capped = ("member;range=0-0", dns(&[ALICE]));
+            return done(vec![Item::Entry(GROUP, vec![class, capped])]);
+        }
+        (request.base == STAFF)
+            .then(|| Reply::Done(vec![user(ALICE, b"alice"), user(BOB, b"bob")], 0))
+    })
+    .await;
+    config.mode = DirectoryMode::Ldap;
+    config.attributes.key = "sAMAccountName".to_string();
+    assert_eq!(keys(&read(&config).await), ["alice", "bob"]);
+}
+
+#[tokio::test]
+async fn a_closed_port_is_unreachable() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("loopback port");
+    let port = listener.local_addr().expect("bound address").port();
+    drop(listener);
+    let mut config = serve(|_| None).await;
+    config.url = format!("ldap://127.0.0.1:{port}");
+    fails(
+        &config,
+        "DirectoryUnreachable",
+        &format!("127.0.0.1:{port}"),
+    )
+    .await;
+}

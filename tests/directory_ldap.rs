@@ -66,7 +66,7 @@ async fn nested_groups_with_a_cycle_over_starttls() {
 }
 
 #[tokio::test]
-async fn ldaps_with_the_right_ca_and_refusal_with_a_wrong_one() {
+async fn ldaps_with_the_right_ca_refusal_with_a_wrong_one_and_the_opt_out() {
     let server = start(&LdifFixture::standard());
     let mut config = config(&server, StandardLdap::ENTITLED_GROUP_DN);
     config.url = server.ldaps_url();
@@ -86,6 +86,12 @@ async fn ldaps_with_the_right_ca_and_refusal_with_a_wrong_one() {
         "TlsFailed",
         "StartTLS verifies too: {error}"
     );
+
+    // The opt-out accepts any certificate, even for a server reached by IP address.
+    config.url = server.ldaps_url();
+    config.ca_pem = None;
+    config.dangerously_skip_verify = true;
+    assert_eq!(keys(&read(&config).await), StandardLdap::EXPECTED_ENTITLED);
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@ use crate::directory::dn::{is_within_canonical, normalize_dn, split_first_rdn, s
 use crate::directory::entry::RawEntry;
 use crate::directory::error::DirectoryError;
 use crate::directory::filter::{and, equals, or};
+use crate::directory::range::parse_range;
 use crate::directory::session::{BaseRead, Session};
 use crate::directory::users::{Verdict, judge, wanted_attributes};
 use crate::directory::walker::{Lookup, Node};
@@ -72,21 +73,20 @@ impl<'a> DirectoryLookup<'a> {
     }
 
     /// A group node, or the verdict on a user; users outside the base DN are filtered out.
-    fn node(&self, entry: RawEntry, canonical: &str) -> Result<Node<Verdict>, DirectoryError> {
+    async fn node(
+        &self,
+        entry: RawEntry,
+        canonical: &str,
+    ) -> Result<Node<Verdict>, DirectoryError> {
         if GROUP_CLASSES.iter().any(|class| entry.has_class(class)) {
-            let text = |name| {
-                entry
-                    .texts(name)
-                    .map_err(|bad| self.bad_value(&entry, bad.attribute))
-            };
-            let mut member_dns = text("member")?;
-            let unique = text("uniqueMember")?;
+            let mut member_dns = self.membership(&entry, "member").await?;
+            let unique = self.membership(&entry, "uniqueMember").await?;
             member_dns.extend(
                 unique
                     .iter()
                     .map(|value| strip_unique_id(value).to_string()),
             );
-            let member_uids = text("memberUid")?;
+            let member_uids = self.membership(&entry, "memberUid").await?;
             return Ok(Node::Group {
                 member_dns,
                 member_uids,
@@ -96,6 +96,32 @@ impl<'a> DirectoryLookup<'a> {
             return self.filtered(&entry).map(Node::Member);
         }
         judge(&entry, self.config, self.now).map(Node::Member)
+    }
+
+    /// The values of a membership attribute. A server that caps them and answers with
+    /// `member;range=0-1499` (Active Directory does) is asked for the rest.
+    async fn membership(
+        &self,
+        entry: &RawEntry,
+        attribute: &str,
+    ) -> Result<Vec<String>, DirectoryError> {
+        let ranged = entry
+            .attributes()
+            .any(|(name, _)| parse_range(name, attribute).is_some());
+        let values = if ranged {
+            let reading = format!("{attribute} of {}", entry.dn);
+            self.session
+                .read_ranged(&entry.dn, attribute, &reading)
+                .await?
+        } else {
+            entry.values(attribute).to_vec()
+        };
+        values
+            .into_iter()
+            .map(|value| {
+                String::from_utf8(value).map_err(|_| self.bad_value(entry, attribute.to_string()))
+            })
+            .collect()
     }
 
     /// The verdict on a user the user filter (or the base DN) leaves out: a disabled or
@@ -132,7 +158,7 @@ impl<'a> DirectoryLookup<'a> {
         let mut found = self.read_batched(&pending, &self.dn_filter).await?;
         pending.retain(|(_, canonical)| !found.contains_key(canonical));
         for (canonical, entry) in found.drain() {
-            let node = self.node(entry, &canonical)?;
+            let node = self.node(entry, &canonical).await?;
             nodes.push((canonical, node));
         }
 
@@ -210,7 +236,7 @@ impl<'a> DirectoryLookup<'a> {
             .read_entry(&dn, &self.dn_filter, &self.attrs, &reading)
             .await?
         {
-            BaseRead::Found(entry) => self.node(entry, &canonical)?,
+            BaseRead::Found(entry) => self.node(entry, &canonical).await?,
             BaseRead::NotMatched => match self
                 .session
                 .read_entry(&dn, ANY, &self.attrs, &reading)
