@@ -13,9 +13,8 @@ use std::time::Duration;
 
 use common::company::{Company, Person, TOKEN};
 use common::fake_jira::{FakeJira, Reply, SeenRequest};
-use common::fake_ldap::{FakeDirectory, FakeLdap};
+use common::fake_ldap::FakeLdap;
 use common::world::{Tuning, client_for, manifest, run_with, spec_of};
-use jira_align_user_sync::directory::DirectoryConfig;
 use jira_align_user_sync::sync::{SyncError, SyncReport};
 use serde_json::{Value, json};
 use test_directories::OpenLdap;
@@ -108,16 +107,10 @@ impl Script {
 /// One run of the company's directory (`people` members) against the scripted site.
 async fn run(people: usize, script: Script) -> (Result<SyncReport, SyncError>, FakeJira) {
     let company = Company::in_step(people, 0);
-    let directory = FakeLdap::start(FakeDirectory::of(&company)).await;
+    let directory = FakeLdap::start(company.fake_directory()).await;
     let site = FakeJira::start(script.responder()).await;
     let spec = spec_of(&manifest(&site.url(), &directory.url()));
-    let mut config = DirectoryConfig::from_spec(
-        &spec.directory,
-        &spec.overrides,
-        OpenLdap::BIND_PASSWORD.into(),
-        None,
-    );
-    config.dangerously_allow_plaintext = true;
+    let config = directory.config_for(&spec, OpenLdap::BIND_PASSWORD);
     let tuning = Tuning {
         timeout: Duration::from_millis(500),
         max_attempts: 3,

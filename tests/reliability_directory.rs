@@ -13,11 +13,11 @@ use std::time::{Duration, Instant};
 
 use common::checks::writes;
 use common::company::{Company, TOKEN};
-use common::fake_ldap::{FakeDirectory, FakeLdap, Trouble};
+use common::fake_ldap::{FakeLdap, Trouble};
 use common::proxy::{Mischief, Proxy};
 use common::world::{Tuning, World, client_for, manifest, run_with, spec_of};
 use jira_align_sim::SimConfig;
-use jira_align_user_sync::directory::{DirectoryConfig, read_members};
+use jira_align_user_sync::directory::read_members;
 use jira_align_user_sync::sync::{SyncError, SyncReport};
 use test_directories::{ModifyOp, OpenLdap};
 
@@ -112,20 +112,14 @@ async fn run_against_fake(
     jira_align_sim::RunningSimulator,
     u32,
 ) {
-    let mut directory = FakeDirectory::of(company);
+    let mut directory = company.fake_directory();
     directory.trouble = trouble;
     let server = FakeLdap::start(directory).await;
     let site = jira_align_sim::start(company.site.clone(), SimConfig::default())
         .await
         .expect("the simulator binds a local port");
     let spec = spec_of(&manifest(site.base_url(), &server.url()));
-    let mut config = DirectoryConfig::from_spec(
-        &spec.directory,
-        &spec.overrides,
-        OpenLdap::BIND_PASSWORD.to_string(),
-        None,
-    );
-    config.dangerously_allow_plaintext = true;
+    let mut config = server.config_for(&spec, OpenLdap::BIND_PASSWORD);
     config.timeout = READ_TIMEOUT;
     let client = client_for(site.base_url(), TOKEN, Tuning::default());
     let result = run_with(&spec, config, &client).await;

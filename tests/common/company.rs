@@ -6,6 +6,8 @@ use std::collections::BTreeSet;
 
 use jira_align_sim::{ApiToken, RefRecord, Role, Seed, User};
 
+use super::fake_ldap::{FakeDirectory, FakeEntry};
+
 /// The token's user: a Super Admin the sync must never deactivate.
 pub const SERVICE_USER_ID: i64 = 1;
 /// A connector-created user without an externalId: unmanaged, never touched.
@@ -122,6 +124,43 @@ impl Company {
             leavers,
             site: site_seed(users),
         }
+    }
+
+    /// The company's people and group, as slapd would hold them, three entries a page.
+    pub fn fake_directory(&self) -> FakeDirectory {
+        let mut entries = vec![
+            FakeEntry::new(PEOPLE_DN, &[("objectClass", &["organizationalUnit"])]),
+            FakeEntry::new(
+                "ou=groups,dc=example,dc=com",
+                &[("objectClass", &["organizationalUnit"])],
+            ),
+        ];
+        for person in &self.people {
+            let name = format!("{} {}", person.given_name, person.surname);
+            entries.push(FakeEntry::new(
+                &person.dn(),
+                &[
+                    ("objectClass", &["inetOrgPerson"]),
+                    ("uid", &[person.uid.as_str()]),
+                    ("cn", &[name.as_str()]),
+                    ("givenName", &[person.given_name.as_str()]),
+                    ("sn", &[person.surname.as_str()]),
+                    ("mail", &[person.mail.as_str()]),
+                    ("title", &[person.title.as_str()]),
+                ],
+            ));
+        }
+        let members: Vec<String> = self.people.iter().map(|p| p.dn()).collect();
+        let members: Vec<&str> = members.iter().map(String::as_str).collect();
+        entries.push(FakeEntry::new(
+            GROUP_DN,
+            &[
+                ("objectClass", &["groupOfNames"]),
+                ("cn", &["jira-align-users"]),
+                ("member", &members),
+            ],
+        ));
+        FakeDirectory::new(entries)
     }
 
     /// Lower-cased keys of everyone entitled to an active account.

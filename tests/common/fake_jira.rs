@@ -4,12 +4,12 @@
 //! shorter than its `Content-Length`, garbage instead of a status line). One request per
 //! connection; every request is recorded.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use tokio::net::TcpStream;
+
+use super::loopback::{Listening, serve};
 
 /// A request as the server saw it.
 #[derive(Clone, Debug, Default)]
@@ -68,32 +68,21 @@ pub type Responder = Arc<dyn Fn(&SeenRequest) -> Reply + Send + Sync>;
 
 /// The running server; dropping it stops accepting.
 pub struct FakeJira {
-    addr: SocketAddr,
+    server: Listening,
     seen: Arc<Mutex<Vec<SeenRequest>>>,
-    accept: JoinHandle<()>,
 }
 
 impl FakeJira {
     pub async fn start(responder: Responder) -> FakeJira {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a loopback port is free");
-        let addr = listener
-            .local_addr()
-            .expect("a bound listener has an address");
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = seen.clone();
-        let accept = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, responder.clone(), log.clone()));
-            }
-        });
-        FakeJira { addr, seen, accept }
+        let server = serve(move |stream| answer(stream, responder.clone(), log.clone())).await;
+        FakeJira { server, seen }
     }
 
     /// `http://127.0.0.1:PORT`, the site URL.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr)
     }
 
     /// Every request so far, in arrival order.
@@ -110,13 +99,7 @@ impl FakeJira {
     }
 }
 
-impl Drop for FakeJira {
-    fn drop(&mut self) {
-        self.accept.abort();
-    }
-}
-
-async fn serve(mut stream: TcpStream, responder: Responder, seen: Arc<Mutex<Vec<SeenRequest>>>) {
+async fn answer(mut stream: TcpStream, responder: Responder, seen: Arc<Mutex<Vec<SeenRequest>>>) {
     let Some(request) = read_request(&mut stream).await else {
         return;
     };

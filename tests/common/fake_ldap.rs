@@ -4,19 +4,21 @@
 //! close the connection, or never answer. Filters are not evaluated: a search returns every
 //! entry in scope, which the reader narrows down itself.
 
+// A path, so that the module resolves the same when this file is included on its own.
+#[path = "fake_ldap/ber.rs"]
 pub mod ber;
 
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use jira_align_user_sync::directory::{is_within, normalize_dn};
+use jira_align_user_sync::crd::JiraAlignUserSyncSpec;
+use jira_align_user_sync::directory::{DirectoryConfig, is_within, normalize_dn};
 use ldap3::asn1::StructureTag;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use tokio::net::TcpStream;
 
-use super::company::{Company, GROUP_DN, PEOPLE_DN};
+use super::loopback::{Listening, serve};
 
 /// One entry with raw attribute values.
 #[derive(Clone, Debug)]
@@ -71,40 +73,8 @@ pub struct FakeDirectory {
 }
 
 impl FakeDirectory {
-    /// The company's people and group, as slapd would hold them, three entries a page.
-    pub fn of(company: &Company) -> FakeDirectory {
-        let mut entries = vec![
-            FakeEntry::new(PEOPLE_DN, &[("objectClass", &["organizationalUnit"])]),
-            FakeEntry::new(
-                "ou=groups,dc=example,dc=com",
-                &[("objectClass", &["organizationalUnit"])],
-            ),
-        ];
-        for person in &company.people {
-            let name = format!("{} {}", person.given_name, person.surname);
-            entries.push(FakeEntry::new(
-                &person.dn(),
-                &[
-                    ("objectClass", &["inetOrgPerson"]),
-                    ("uid", &[person.uid.as_str()]),
-                    ("cn", &[name.as_str()]),
-                    ("givenName", &[person.given_name.as_str()]),
-                    ("sn", &[person.surname.as_str()]),
-                    ("mail", &[person.mail.as_str()]),
-                    ("title", &[person.title.as_str()]),
-                ],
-            ));
-        }
-        let members: Vec<String> = company.people.iter().map(|p| p.dn()).collect();
-        let members: Vec<&str> = members.iter().map(String::as_str).collect();
-        entries.push(FakeEntry::new(
-            GROUP_DN,
-            &[
-                ("objectClass", &["groupOfNames"]),
-                ("cn", &["jira-align-users"]),
-                ("member", &members),
-            ],
-        ));
+    /// Three entries a page and no trouble.
+    pub fn new(entries: Vec<FakeEntry>) -> FakeDirectory {
         FakeDirectory {
             entries,
             page_size: 3,
@@ -115,52 +85,59 @@ impl FakeDirectory {
 
 /// The running server; dropping it stops accepting.
 pub struct FakeLdap {
-    addr: SocketAddr,
+    server: Listening,
+    directory: Arc<Mutex<Arc<FakeDirectory>>>,
     pages: Arc<AtomicU32>,
-    accept: JoinHandle<()>,
 }
 
 impl FakeLdap {
     pub async fn start(directory: FakeDirectory) -> FakeLdap {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a loopback port is free");
-        let addr = listener
-            .local_addr()
-            .expect("a bound listener has an address");
         let pages = Arc::new(AtomicU32::new(0));
-        let directory = Arc::new(directory);
-        let counter = pages.clone();
-        let accept = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let connection = Connection {
-                    directory: directory.clone(),
-                    pages: counter.clone(),
-                };
-                tokio::spawn(connection.serve(stream));
-            }
-        });
+        let directory = Arc::new(Mutex::new(Arc::new(directory)));
+        let (counter, shared) = (pages.clone(), directory.clone());
+        let server = serve(move |stream| {
+            let connection = Connection {
+                directory: shared.lock().expect("never poisoned").clone(),
+                pages: counter.clone(),
+            };
+            connection.serve(stream)
+        })
+        .await;
         FakeLdap {
-            addr,
+            server,
+            directory,
             pages,
-            accept,
         }
+    }
+
+    /// Serves `directory` to connections opened from now on, counting pages from 1 again.
+    pub fn replace(&self, directory: FakeDirectory) {
+        *self.directory.lock().expect("never poisoned") = Arc::new(directory);
+        self.pages.store(0, Ordering::Relaxed);
     }
 
     /// `ldap://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        format!("ldap://{}", self.addr)
+        format!("ldap://{}", self.server.addr)
     }
 
     /// Pages of paged searches asked for so far.
     pub fn pages_asked(&self) -> u32 {
         self.pages.load(Ordering::Relaxed)
     }
-}
 
-impl Drop for FakeLdap {
-    fn drop(&mut self) {
-        self.accept.abort();
+    /// The read configuration `spec` gives, for this server: plain LDAP, a short timeout.
+    pub fn config_for(&self, spec: &JiraAlignUserSyncSpec, password: &str) -> DirectoryConfig {
+        let mut config = DirectoryConfig::from_spec(
+            &spec.directory,
+            &spec.overrides,
+            password.to_string(),
+            None,
+        );
+        config.url = self.url();
+        config.dangerously_allow_plaintext = true;
+        config.timeout = Duration::from_millis(500);
+        config
     }
 }
 

@@ -9,6 +9,8 @@ pub mod cli;
 pub mod company;
 pub mod fake_jira;
 pub mod fake_ldap;
+pub mod fuzz_targets;
 pub mod leaks;
+pub mod loopback;
 pub mod proxy;
 pub mod world;

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use tokio::net::TcpStream;
+
+use super::loopback::{Listening, serve};
 
 /// What happens once the server has sent the byte limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,53 +24,35 @@ pub enum Mischief {
 
 /// A running proxy; dropping it stops accepting (open connections end with their tasks).
 pub struct Proxy {
-    addr: SocketAddr,
+    server: Listening,
     /// Bytes sent by the server over every connection so far.
     forwarded: Arc<AtomicU64>,
-    accept: JoinHandle<()>,
 }
 
 impl Proxy {
     /// Starts forwarding `127.0.0.1:<free port>` to `upstream`.
     pub async fn start(upstream: SocketAddr, mischief: Mischief) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a loopback port is free");
-        let addr = listener
-            .local_addr()
-            .expect("a bound listener has an address");
         let forwarded = Arc::new(AtomicU64::new(0));
         let counter = forwarded.clone();
-        let accept = tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let counter = counter.clone();
-                tokio::spawn(async move {
-                    if let Ok(server) = TcpStream::connect(upstream).await {
-                        relay(client, server, mischief, counter).await;
-                    }
-                });
+        let server = serve(move |client| {
+            let counter = counter.clone();
+            async move {
+                if let Ok(server) = TcpStream::connect(upstream).await {
+                    relay(client, server, mischief, counter).await;
+                }
             }
-        });
-        Proxy {
-            addr,
-            forwarded,
-            accept,
-        }
+        })
+        .await;
+        Proxy { server, forwarded }
     }
 
     pub fn port(&self) -> u16 {
-        self.addr.port()
+        self.server.addr.port()
     }
 
     /// Bytes the server has sent through the proxy so far.
     pub fn forwarded(&self) -> u64 {
         self.forwarded.load(Ordering::Relaxed)
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.accept.abort();
     }
 }
 
