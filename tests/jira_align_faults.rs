@@ -241,7 +241,7 @@ async fn a_slow_answer_times_out_and_the_retry_succeeds() {
         ..ScriptedFault::drop_after_apply(method, 1)
     };
     let faults = FaultPlan {
-        scripted: vec![slow("GET"), slow("PATCH")],
+        scripted: vec![slow("GET"), slow("PATCH"), slow("POST")],
         ..FaultPlan::default()
     };
     let sim = simulator(10, with_faults(faults)).await;
@@ -253,13 +253,27 @@ async fn a_slow_answer_times_out_and_the_retry_succeeds() {
         .patch_user(1001, &PatchOp::deactivate())
         .await
         .expect("the patch succeeds");
+    // The create is applied but answered too late; the look-up finds it.
+    let person = new_user(1);
+    let id = client
+        .create_user(&person)
+        .await
+        .expect("the create succeeds");
 
     let stats = client.stats();
-    assert_eq!(
-        (stats.list.no_answer, stats.patch.no_answer, stats.retries),
-        (1, 1, 2)
+    let no_answers = (
+        stats.list.no_answer,
+        stats.patch.no_answer,
+        stats.create.no_answer,
     );
+    assert_eq!(no_answers, (1, 1, 1));
+    assert_eq!((stats.find.success, stats.retries), (1, 3));
     assert_eq!(sim.admin().user(1001).map(|u| u.is_locked), Some(-1));
+    assert_eq!(
+        sim.admin().user(id as i64).and_then(|u| u.email),
+        Some(person.email.clone())
+    );
+    assert_eq!(users_with_email(&sim, &person.email), 1);
     sim.admin().assert_no_violations();
 }
 
