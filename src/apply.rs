@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::crd::{ActionCounts, UserError};
 use crate::jira_align::{Client, JiraAlignError, PatchOp};
-use crate::plan::{Plan, Step, UserAction};
+use crate::plan::{Plan, Step, UserAction, count_steps};
 
 /// What applying a plan did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -56,18 +56,6 @@ pub async fn apply(client: &Client, plan: &Plan, concurrency: usize) -> ApplyOut
         }
     }
     outcome
-}
-
-fn count_steps(counts: &mut ActionCounts, steps: &[Step]) {
-    for step in steps {
-        match step {
-            Step::Create { .. } => counts.created += 1,
-            Step::Repair { .. } => counts.repaired += 1,
-            Step::Update { .. } => counts.updated += 1,
-            Step::Reactivate => counts.reactivated += 1,
-            Step::Deactivate => counts.deactivated += 1,
-        }
-    }
 }
 
 async fn apply_user(client: &Client, action: &UserAction) -> UserResult {

@@ -134,15 +134,7 @@ impl Plan {
             ..ActionCounts::default()
         };
         for action in &self.actions {
-            for step in &action.steps {
-                match step {
-                    Step::Create { .. } => counts.created += 1,
-                    Step::Repair { .. } => counts.repaired += 1,
-                    Step::Update { .. } => counts.updated += 1,
-                    Step::Reactivate => counts.reactivated += 1,
-                    Step::Deactivate => counts.deactivated += 1,
-                }
-            }
+            count_steps(&mut counts, &action.steps);
         }
         counts
     }
@@ -157,6 +149,19 @@ impl Plan {
                 .filter(|a| a.steps.contains(&Step::Deactivate))
                 .map(|a| a.key.clone())
                 .collect(),
+        }
+    }
+}
+
+/// Adds one to the count of each kind of step.
+pub fn count_steps(counts: &mut ActionCounts, steps: &[Step]) {
+    for step in steps {
+        match step {
+            Step::Create { .. } => counts.created += 1,
+            Step::Repair { .. } => counts.repaired += 1,
+            Step::Update { .. } => counts.updated += 1,
+            Step::Reactivate => counts.reactivated += 1,
+            Step::Deactivate => counts.deactivated += 1,
         }
     }
 }
