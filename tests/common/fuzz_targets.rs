@@ -101,6 +101,14 @@ pub fn directory_dn(data: &[u8]) {
     );
 }
 
+/// A single-threaded runtime for one target's servers and requests.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime starts")
+}
+
 /// What the answer target keeps between inputs: a runtime, the scripted site and a client
 /// that does not retry.
 struct AnswerBench {
@@ -113,10 +121,7 @@ struct AnswerBench {
 fn answer_bench() -> &'static AnswerBench {
     static BENCH: OnceLock<AnswerBench> = OnceLock::new();
     BENCH.get_or_init(|| {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime starts");
+        let runtime = runtime();
         let reply = Arc::new(Mutex::new(Reply::json(200, "[]")));
         let current = reply.clone();
         let site = runtime.block_on(FakeJira::start(Arc::new(move |_: &SeenRequest| {
@@ -211,10 +216,7 @@ struct EntryBench {
 fn entry_bench() -> &'static EntryBench {
     static BENCH: OnceLock<EntryBench> = OnceLock::new();
     BENCH.get_or_init(|| {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime starts");
+        let runtime = runtime();
         let empty = FakeDirectory::new(Vec::new());
         let server = runtime.block_on(FakeLdap::start(empty));
         EntryBench { runtime, server }
