@@ -109,7 +109,7 @@ async fn a_resource_reaches_ready_with_the_exact_counts_against_samba_ad() {
     site.admin().assert_no_violations();
 
     // One outcome line, one Event, and the metrics of the run.
-    let outcomes = operator.outcomes("engineering");
+    let outcomes = operator.wait_for_outcomes("engineering", 1);
     assert_eq!(outcomes.len(), 1, "{:#?}", operator.logs());
     assert_eq!(outcomes[0]["fields"]["reason"], "Synced");
     assert_eq!(outcomes[0]["fields"]["created"], 5);
@@ -144,5 +144,5 @@ async fn a_resource_reaches_ready_with_the_exact_counts_against_samba_ad() {
 
     // Nothing changes and nothing is written again until the next interval.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(operator.outcomes("engineering").len(), 1);
+    assert_eq!(operator.wait_for_outcomes("engineering", 1).len(), 1);
 }

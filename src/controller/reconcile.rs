@@ -197,21 +197,21 @@ async fn conclude(
     if !ctx.health.is_leading() {
         return Ok(Action::await_change());
     }
+    // Log, metrics and Event come first, so whoever sees the new status finds them too.
+    log_outcome(key, &outcome, next);
+    let now_unix = now.timestamp() as f64;
+    ctx.metrics.record(key, &outcome, stats.as_ref(), now_unix);
+    events::publish(&ctx.recorder, resource, &outcome).await;
+
     let api: Api<JiraAlignUserSync> = Api::namespaced(ctx.client.clone(), &key.namespace);
     let generation = resource.metadata.generation;
     let new_status = status::build(resource.status.as_ref(), &outcome, generation, now, next);
     if let Err(source) = status::write(&api, resource, &new_status).await {
-        // Forget the schedule so the next attempt runs again and reports.
+        // Forget the schedule so that the next attempt runs again and reports.
         ctx.schedule.retain(|other| other != key);
-        return Err(ReconcileError::WriteStatus {
-            resource: key.clone(),
-            source,
-        });
+        let resource = key.clone();
+        return Err(ReconcileError::WriteStatus { resource, source });
     }
-    events::publish(&ctx.recorder, resource, &outcome).await;
-    ctx.metrics
-        .record(key, &outcome, stats.as_ref(), now.timestamp() as f64);
-    log_outcome(key, &outcome, next);
 
     Ok(match next {
         Some(due) => Action::requeue(until(now, due)),

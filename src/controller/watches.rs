@@ -1,6 +1,8 @@
 //! The watches that trigger reconciles: the resources themselves, the Secrets they name
-//! (metadata only, so no secret value is cached), and the other resources of the same Jira
-//! Align site, whose changes can start or end a deactivation conflict.
+//! (metadata only, so no secret value is cached), and the resources of every watched scope,
+//! whose changes can start or end a deactivation conflict with a resource on the same Jira
+//! Align site. With a namespace list, each namespace has its own controller, so each one
+//! also watches the resources of the others.
 
 use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
@@ -32,14 +34,15 @@ pub fn controllers(
         namespaces.iter().cloned().map(Some).collect()
     };
     scopes
-        .into_iter()
-        .map(|scope| scoped(client, scope, concurrency, shutdown.clone()))
+        .iter()
+        .map(|scope| scoped(client, scope, &scopes, concurrency, shutdown.clone()))
         .collect()
 }
 
 fn scoped(
     client: &kube::Client,
-    scope: Option<String>,
+    scope: &Option<String>,
+    all_scopes: &[Option<String>],
     concurrency: u16,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> ScopedController {
@@ -48,28 +51,30 @@ fn scoped(
     let secrets: Api<PartialObjectMeta<Secret>> = api(client, scope.as_deref());
     let config = watcher::Config::default();
 
-    let controller = Controller::new(resources.clone(), config.clone())
+    let controller = Controller::new(resources, config.clone())
         .with_config(Config::default().concurrency(concurrency));
     let store = controller.store();
 
     let by_secret = store.clone();
-    let by_site = store.clone();
-    let controller = controller
-        .watches(
-            secrets,
-            config.clone(),
-            move |secret: PartialObjectMeta<Secret>| referencing(&by_secret, &secret),
-        )
-        .watches(resources, config, move |changed: JiraAlignUserSync| {
+    let mut controller = controller.watches(
+        secrets,
+        config.clone(),
+        move |secret: PartialObjectMeta<Secret>| referencing(&by_secret, &secret),
+    );
+    for peer_scope in all_scopes {
+        let by_site = store.clone();
+        let peers: Api<JiraAlignUserSync> = api(client, peer_scope.as_deref());
+        controller = controller.watches(peers, config.clone(), move |changed| {
             same_site(&by_site, &changed)
-        })
-        .graceful_shutdown_on(async move {
-            // An error means the sender is gone, which also means shutting down.
-            let _ = shutdown.wait_for(|stopping| *stopping).await;
         });
+    }
+    let controller = controller.graceful_shutdown_on(async move {
+        // An error means the sender is gone, which also means shutting down.
+        let _ = shutdown.wait_for(|stopping| *stopping).await;
+    });
 
     ScopedController {
-        scope,
+        scope: scope.clone(),
         controller,
         store,
     }

@@ -184,6 +184,20 @@ pub async fn annotate(client: &kube::Client, namespace: &str, name: &str, key: &
     .await;
 }
 
+/// Whether `site` has an active user with this externalId.
+pub fn active(site: &jira_align_sim::RunningSimulator, key: &str) -> bool {
+    let users = site.admin().users();
+    users
+        .iter()
+        .any(|u| u.external_id.as_deref() == Some(key) && u.is_active())
+}
+
+/// The action counts of the resource's last run (all zero before it has one).
+pub fn actions(resource: &JiraAlignUserSync) -> jira_align_user_sync::crd::ActionCounts {
+    let status = resource.status.as_ref();
+    status.and_then(|s| s.actions.clone()).unwrap_or_default()
+}
+
 /// The Ready condition as (status, reason, message).
 pub fn ready(resource: &JiraAlignUserSync) -> Option<(String, String, String)> {
     let status = resource.status.as_ref()?;

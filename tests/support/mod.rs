@@ -7,3 +7,4 @@
 pub mod cluster;
 pub mod fixture;
 pub mod operator;
+pub mod scenario;

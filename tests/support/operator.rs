@@ -104,6 +104,25 @@ impl Operator {
             .collect()
     }
 
+    /// Waits until resource `name` has at least `count` outcome lines and returns them all.
+    pub fn wait_for_outcomes(&self, name: &str, count: usize) -> Vec<Value> {
+        let started = Instant::now();
+        loop {
+            let outcomes = self.outcomes(name);
+            if outcomes.len() >= count {
+                return outcomes;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "[{}] {name} has {} outcome lines, not {count}; log:\n{:#?}",
+                self.identity,
+                outcomes.len(),
+                self.logs()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Waits for a log line matching `wanted`; panics with the log after `timeout`.
     pub fn wait_for_log(&self, timeout: Duration, wanted: impl Fn(&Value) -> bool) -> Value {
         let started = Instant::now();
@@ -129,6 +148,19 @@ impl Operator {
             .unwrap_or_else(|e| panic!("GET {url}: {e}"));
         let status = response.status().as_u16();
         (status, response.text().await.unwrap_or_default())
+    }
+
+    /// Polls `/ready` until it answers 200; panics after `timeout`.
+    pub async fn wait_ready(&self, timeout: Duration) {
+        let started = Instant::now();
+        while self.http_get("/ready").await.0 != 200 {
+            assert!(
+                started.elapsed() < timeout,
+                "[{}] not ready within {timeout:?}",
+                self.identity
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Sends SIGTERM and waits for the process to exit; returns its exit code.

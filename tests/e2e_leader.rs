@@ -1,0 +1,87 @@
+//! End to end with two operator processes sharing one Lease: exactly one syncs, the other
+//! stands by ready, and on SIGTERM the leader releases the Lease and the standby takes over.
+
+mod support;
+
+use std::time::Duration;
+
+use jira_align_user_sync::crd::SYNC_NOW_ANNOTATION;
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::events::v1::Event;
+use kube::Api;
+use support::cluster::RELEASE;
+use support::fixture::{annotate, base_seed, wait_for_reason};
+use support::operator::{Operator, OperatorOptions, message};
+use support::scenario::Scenario;
+
+async fn holder(client: &kube::Client, lease: &str) -> Option<String> {
+    let leases: Api<Lease> = Api::namespaced(client.clone(), RELEASE);
+    let lease = leases
+        .get_opt(lease)
+        .await
+        .expect("the lease can be read")?;
+    lease.spec?.holder_identity
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_operators_only_the_leader_syncs_and_the_standby_takes_over() {
+    let mut world = Scenario::start("e2e-leader", base_seed()).await;
+    let lease = world.namespace.clone();
+    let leader_id = world.operator.identity.clone();
+    world.operator.wait_for_log(Duration::from_secs(20), |l| {
+        message(l) == "acquired the lease"
+    });
+
+    let options = OperatorOptions {
+        namespaces: vec![world.namespace.clone()],
+        lease_name: lease.clone(),
+        identity: "e2e-leader-standby".into(),
+    };
+    let standby = Operator::start(world.setup, &options);
+    // A standby is ready once it has reached the API server, so rollouts do not stall.
+    standby.wait_ready(Duration::from_secs(10)).await;
+    assert_eq!(holder(&world.client, &lease).await, Some(leader_id.clone()));
+
+    world.create(&world.manifest("leader")).await;
+    wait_for_reason(&world.client, &world.namespace, "leader", "Synced").await;
+    assert_eq!(world.operator.wait_for_outcomes("leader", 1).len(), 1);
+    assert_eq!(standby.outcomes("leader").len(), 0);
+    let events: Api<Event> = Api::namespaced(world.client.clone(), &world.namespace);
+    let events = events.list(&Default::default()).await.expect("events list");
+    let instances: Vec<_> = events
+        .items
+        .iter()
+        .map(|e| e.reporting_instance.clone())
+        .collect();
+    assert_eq!(instances, vec![Some(leader_id.clone())]);
+
+    // SIGTERM: the leader finishes, releases the Lease and exits cleanly.
+    assert_eq!(world.operator.terminate(Duration::from_secs(20)), Some(0));
+    let released = world
+        .operator
+        .logs()
+        .iter()
+        .any(|l| message(l) == "released the lease");
+    assert!(released, "{:#?}", world.operator.logs());
+    standby.wait_for_log(Duration::from_secs(20), |l| {
+        message(l) == "acquired the lease"
+    });
+    assert_eq!(
+        holder(&world.client, &lease).await.as_deref(),
+        Some("e2e-leader-standby")
+    );
+
+    // The new leader syncs on the next trigger.
+    annotate(
+        &world.client,
+        &world.namespace,
+        "leader",
+        SYNC_NOW_ANNOTATION,
+        "1",
+    )
+    .await;
+    standby.wait_for_log(Duration::from_secs(30), |l| {
+        message(l) == "sync outcome" && l["fields"]["name"] == "leader"
+    });
+    assert_eq!(standby.outcomes("leader")[0]["fields"]["reason"], "Synced");
+}

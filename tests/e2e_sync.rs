@@ -1,0 +1,256 @@
+//! End to end on the local control plane, each test with its own namespace, slapd, simulated
+//! site and operator: a membership change at the next run, token rotation, a missing Secret,
+//! a dry run, and a blocked plan applied once approved.
+
+mod support;
+
+use jira_align_sim::RouteKind;
+use jira_align_user_sync::crd::{APPROVE_PLAN_ANNOTATION, ActionCounts, SYNC_NOW_ANNOTATION};
+use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::events::v1::Event;
+use kube::Api;
+use serde_json::json;
+use support::cluster::put_secret;
+use support::fixture::{
+    TOKEN_SECRET, actions, annotate, base_seed, jira_user, ready, wait_for, wait_for_reason,
+};
+use support::scenario::Scenario;
+use test_directories::StandardLdap;
+
+/// The first run against the standard fixture and [`base_seed`]: ivan has no mail and the
+/// token's own user is never touched.
+fn first_run() -> ActionCounts {
+    ActionCounts {
+        created: 6,
+        skipped: 2,
+        ..ActionCounts::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_membership_change_is_applied_at_the_next_run() {
+    let world = Scenario::start("e2e-members", base_seed()).await;
+    world.create(&world.manifest("members")).await;
+    let first = wait_for_reason(&world.client, &world.namespace, "members", "Synced").await;
+    assert_eq!(actions(&first), first_run());
+
+    let ken = StandardLdap::user_dn("ken");
+    let alice = StandardLdap::user_dn("alice");
+    world
+        .ldap
+        .add_member(StandardLdap::ENTITLED_GROUP_DN, &ken)
+        .expect("ken joins");
+    world
+        .ldap
+        .remove_member(StandardLdap::ENTITLED_GROUP_DN, &alice)
+        .expect("alice leaves");
+    annotate(
+        &world.client,
+        &world.namespace,
+        "members",
+        SYNC_NOW_ANNOTATION,
+        "1",
+    )
+    .await;
+
+    let expected = ActionCounts {
+        created: 1,
+        deactivated: 1,
+        unchanged: 5,
+        skipped: 2,
+        ..ActionCounts::default()
+    };
+    let second = wait_for(
+        &world.client,
+        &world.namespace,
+        "members",
+        std::time::Duration::from_secs(60),
+        |r| actions(r) == expected,
+    )
+    .await;
+    assert_eq!(ready(&second).map(|r| r.1), Some("Synced".to_owned()));
+    assert!(world.active("ken") && !world.active("alice"));
+    assert_eq!(world.operator.wait_for_outcomes("members", 2).len(), 2);
+    world.site.admin().assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_token_is_picked_up_from_the_secret() {
+    let world = Scenario::start("e2e-rotate", base_seed()).await;
+    world.create(&world.manifest("rotate")).await;
+    wait_for_reason(&world.client, &world.namespace, "rotate", "Synced").await;
+
+    // The token is regenerated in Jira Align: the Secret's copy stops working.
+    world.site.admin().set_token(1, "rotated-secret");
+    annotate(
+        &world.client,
+        &world.namespace,
+        "rotate",
+        SYNC_NOW_ANNOTATION,
+        "1",
+    )
+    .await;
+    let refused = wait_for_reason(
+        &world.client,
+        &world.namespace,
+        "rotate",
+        "JiraAlignUnauthorized",
+    )
+    .await;
+    let (status, _, message) = ready(&refused).expect("a Ready condition");
+    assert_eq!(status, "False");
+    assert!(
+        !message.contains("rotated-secret") && !message.contains("admin-secret"),
+        "{message}"
+    );
+
+    // Only the Secret changes; its watch brings the resource back.
+    put_secret(
+        &world.client,
+        &world.namespace,
+        TOKEN_SECRET,
+        "token",
+        "user:1|rotated-secret",
+    )
+    .await;
+    let synced = wait_for_reason(&world.client, &world.namespace, "rotate", "Synced").await;
+    assert_eq!(synced.metadata.generation, Some(1));
+    assert_eq!(world.operator.wait_for_outcomes("rotate", 3).len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_secret_is_reported_and_nothing_is_written() {
+    let world = Scenario::start("e2e-secret", base_seed()).await;
+    let secrets: Api<Secret> = Api::namespaced(world.client.clone(), &world.namespace);
+    secrets
+        .delete(TOKEN_SECRET, &Default::default())
+        .await
+        .expect("the token Secret is deleted");
+    world.create(&world.manifest("secret")).await;
+
+    let missing = wait_for_reason(&world.client, &world.namespace, "secret", "SecretMissing").await;
+    let (status, _, message) = ready(&missing).expect("a Ready condition");
+    assert_eq!(status, "False");
+    let expected = format!(
+        "secret {}/jira-align-token not found (spec.jiraAlign.tokenSecretRef)",
+        world.namespace
+    );
+    assert_eq!(message, expected);
+    assert_eq!(
+        missing
+            .status
+            .as_ref()
+            .and_then(|s| s.next_sync_time.clone()),
+        None
+    );
+    assert!(world.site.admin().request_log().is_empty());
+
+    // Creating the Secret is the change the resource waits for.
+    let token = support::fixture::admin_token();
+    put_secret(
+        &world.client,
+        &world.namespace,
+        TOKEN_SECRET,
+        "token",
+        &token,
+    )
+    .await;
+    let synced = wait_for_reason(&world.client, &world.namespace, "secret", "Synced").await;
+    assert_eq!(actions(&synced), first_run());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_plans_and_reports_without_writing() {
+    let world = Scenario::start("e2e-dry", base_seed()).await;
+    let mut manifest = world.manifest("dry");
+    manifest["spec"]["policy"] = json!({"dryRun": true});
+    world.create(&manifest).await;
+
+    let planned = wait_for_reason(&world.client, &world.namespace, "dry", "DryRun").await;
+    assert_eq!(ready(&planned).map(|r| r.0), Some("True".to_owned()));
+    let status = planned.status.clone().expect("a status");
+    let plan = status.pending_plan.expect("the plan is reported");
+    assert_eq!((plan.reason.as_str(), plan.hash.len()), ("DryRun", 16));
+    assert_eq!(plan.actions, first_run());
+    assert_eq!(status.last_successful_sync_time, None);
+
+    let admin = world.site.admin();
+    let writes = admin
+        .request_log()
+        .iter()
+        .filter(|r| r.route != RouteKind::ListUsers)
+        .count();
+    assert_eq!(writes, 0, "{:#?}", admin.request_log());
+    assert!(!world.active("alice"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_plan_is_applied_once_its_hash_is_approved() {
+    let mut seed = base_seed();
+    let leavers: Vec<String> = (1..=30).map(|n| format!("leaver{n:02}")).collect();
+    for (n, key) in leavers.iter().enumerate() {
+        seed.users.push(jira_user(
+            3000 + n as i64,
+            key,
+            "Former",
+            "Employee",
+            "Engineer",
+            true,
+        ));
+    }
+    let world = Scenario::start("e2e-approve", seed).await;
+    world.create(&world.manifest("approve")).await;
+
+    let blocked = wait_for_reason(
+        &world.client,
+        &world.namespace,
+        "approve",
+        "DeactivationLimitExceeded",
+    )
+    .await;
+    let plan = blocked
+        .status
+        .clone()
+        .and_then(|s| s.pending_plan)
+        .expect("the blocked plan");
+    assert_eq!(plan.actions.deactivated, 30);
+    assert_eq!(
+        plan.deactivate.first().map(String::as_str),
+        Some("leaver01")
+    );
+    assert!(
+        leavers.iter().all(|key| world.active(key)),
+        "nobody is deactivated yet"
+    );
+    assert_eq!(actions(&blocked).created, 6, "creates are not held back");
+
+    let events: Api<Event> = Api::namespaced(world.client.clone(), &world.namespace);
+    let events = events.list(&Default::default()).await.expect("events list");
+    let warning = events
+        .items
+        .iter()
+        .find(|e| e.reason.as_deref() == Some("DeactivationLimitExceeded"));
+    let warning = warning.expect("a Warning Event for the blocked run");
+    assert_eq!(warning.type_.as_deref(), Some("Warning"));
+    assert!(
+        warning
+            .note
+            .as_deref()
+            .unwrap_or_default()
+            .contains(&plan.hash)
+    );
+
+    annotate(
+        &world.client,
+        &world.namespace,
+        "approve",
+        APPROVE_PLAN_ANNOTATION,
+        &plan.hash,
+    )
+    .await;
+    let applied = wait_for_reason(&world.client, &world.namespace, "approve", "Synced").await;
+    assert_eq!(actions(&applied).deactivated, 30);
+    assert_eq!(applied.status.and_then(|s| s.pending_plan), None);
+    assert!(leavers.iter().all(|key| !world.active(key)));
+    world.site.admin().assert_no_violations();
+}
