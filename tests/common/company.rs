@@ -223,7 +223,7 @@ pub fn ldif_line(name: &str, value: &[u8]) -> String {
         format!("{name}: {}\n", String::from_utf8_lossy(value))
     } else {
         let mut encoded = super::leaks::base64(value);
-        while encoded.len() % 4 != 0 {
+        while !encoded.len().is_multiple_of(4) {
             encoded.push('=');
         }
         format!("{name}:: {encoded}\n")

@@ -64,10 +64,7 @@ async fn relay(client: TcpStream, server: TcpStream, mischief: Mischief, counter
     });
 
     let mut buffer = vec![0u8; 16 * 1024];
-    loop {
-        let Ok(read) = server_read.read(&mut buffer).await else {
-            break;
-        };
+    while let Ok(read) = server_read.read(&mut buffer).await {
         if read == 0 {
             break;
         }
