@@ -85,3 +85,76 @@ async fn of_two_operators_only_the_leader_syncs_and_the_standby_takes_over() {
     });
     assert_eq!(standby.outcomes("leader")[0]["fields"]["reason"], "Synced");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standby_takes_over_a_lease_its_holder_stopped_renewing() {
+    let mut world = Scenario::start("e2e-takeover", base_seed()).await;
+    let lease = world.namespace.clone();
+    world.operator.wait_for_log(Duration::from_secs(20), |l| {
+        message(l) == "acquired the lease"
+    });
+    let options = OperatorOptions {
+        namespaces: vec![world.namespace.clone()],
+        lease_name: lease.clone(),
+        identity: "e2e-takeover-standby".into(),
+    };
+    let standby = Operator::start(world.setup, &options);
+    standby.wait_ready(Duration::from_secs(10)).await;
+
+    // SIGKILL: no release, so the standby must wait for the 6 s Lease to expire.
+    let killed_at = std::time::Instant::now();
+    world.operator.kill();
+    standby.wait_for_log(Duration::from_secs(20), |l| {
+        message(l) == "acquired the lease"
+    });
+    let waited = killed_at.elapsed();
+    assert!(
+        waited >= Duration::from_secs(3),
+        "took over after {waited:?}"
+    );
+    assert_eq!(
+        holder(&world.client, &lease).await.as_deref(),
+        Some("e2e-takeover-standby")
+    );
+
+    support::fixture::create(&world.client, &world.manifest("takeover")).await;
+    wait_for_reason(&world.client, &world.namespace, "takeover", "Synced").await;
+    assert_eq!(standby.wait_for_outcomes("takeover", 1).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_the_running_sync_finish_before_exiting() {
+    let mut world = Scenario::start("e2e-sigterm", base_seed()).await;
+    let slow = jira_align_sim::Latency {
+        fixed: Duration::from_millis(400),
+        ..Default::default()
+    };
+    let config = jira_align_sim::SimConfig {
+        latency: slow,
+        ..Default::default()
+    };
+    world.site.admin().set_config(config);
+    world.create(&world.manifest("sigterm")).await;
+
+    // Stop the operator while it applies the plan.
+    world
+        .operator
+        .wait_for_log(Duration::from_secs(30), |l| message(l) == "read both sides");
+    assert_eq!(world.operator.terminate(Duration::from_secs(30)), Some(0));
+
+    let logs = world.operator.logs();
+    let finished = logs
+        .iter()
+        .any(|l| message(l) == "controllers finished their running syncs");
+    assert!(finished, "{logs:#?}");
+    let synced = wait_for_reason(&world.client, &world.namespace, "sigterm", "Synced").await;
+    assert_eq!(support::fixture::actions(&synced).created, 6);
+    let created = world
+        .site
+        .admin()
+        .users()
+        .iter()
+        .filter(|u| u.id > 3)
+        .count();
+    assert_eq!(created, 6);
+}

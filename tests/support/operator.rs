@@ -163,6 +163,12 @@ impl Operator {
         }
     }
 
+    /// Sends SIGKILL and waits for the process to be gone: no shutdown, no Lease release.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Sends SIGTERM and waits for the process to exit; returns its exit code.
     pub fn terminate(&mut self, timeout: Duration) -> Option<i32> {
         let pid = self.child.id().to_string();
@@ -183,8 +189,7 @@ impl Operator {
 
 impl Drop for Operator {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
 
