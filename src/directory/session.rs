@@ -12,6 +12,7 @@ use ldap3::{Ldap, LdapResult, ResultEntry, Scope, SearchOptions};
 use tokio::task::JoinHandle;
 
 use super::DirectoryConfig;
+use super::connect::Transport;
 use super::dn::normalize_dn;
 use super::entry::RawEntry;
 use super::error::{DirectoryError, describe_result_code, rc, read_error};
@@ -56,7 +57,7 @@ impl Session {
             driver,
             url: config.url.clone(),
             timeout: config.timeout,
-            plaintext: config.url.starts_with("ldap://") && config.dangerously_allow_plaintext,
+            plaintext: Transport::of(config) == Some(Transport::Plaintext),
             round_trips,
         }
     }
