@@ -10,7 +10,7 @@ use jira_align_sim::{SimConfig, start};
 use jira_align_user_sync::crd::ActionCounts;
 use k8s_openapi::api::events::v1::Event;
 use kube::Api;
-use support::cluster::{admin_client, namespace, setup};
+use support::cluster::{admin_client, kubectl, namespace, setup};
 use support::fixture::{
     Directory, admin_token, base_seed, create, jira_user, manifest, put_secrets, ready,
     wait_for_reason,
@@ -141,6 +141,15 @@ async fn a_resource_reaches_ready_with_the_exact_counts_against_samba_ad() {
         "{:#?}",
         operator.logs()
     );
+
+    // kubectl shows the outcome in the printer columns: NAME READY LAST-SYNC MEMBERS
+    // CREATED REACTIVATED DEACTIVATED FAILED AGE.
+    let table = kubectl(setup, &["get", "jaus", "--namespace", &ns, "--no-headers"]);
+    let table = String::from_utf8_lossy(&table.stdout).into_owned();
+    let columns: Vec<&str> = table.split_whitespace().collect();
+    assert_eq!(columns.len(), 9, "{table}");
+    assert_eq!(&columns[..2], ["engineering", "True"], "{table}");
+    assert_eq!(&columns[3..8], ["9", "5", "1", "2", "0"], "{table}");
 
     // Nothing changes and nothing is written again until the next interval.
     tokio::time::sleep(Duration::from_secs(2)).await;
