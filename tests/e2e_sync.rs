@@ -254,3 +254,20 @@ async fn a_blocked_plan_is_applied_once_its_hash_is_approved() {
     assert!(leavers.iter().all(|key| !world.active(key)));
     world.site.admin().assert_no_violations();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspended_resource_does_not_run_until_resumed() {
+    let world = Scenario::start("e2e-suspend", base_seed()).await;
+    let mut manifest = world.manifest("suspend");
+    manifest["spec"]["suspend"] = json!(true);
+    world.create(&manifest).await;
+
+    let suspended = wait_for_reason(&world.client, &world.namespace, "suspend", "Suspended").await;
+    assert_eq!(ready(&suspended).map(|r| r.0), Some("False".to_owned()));
+    assert!(world.site.admin().request_log().is_empty());
+
+    let resume = json!({"spec": {"suspend": false}});
+    support::fixture::patch(&world.client, &world.namespace, "suspend", resume).await;
+    let synced = wait_for_reason(&world.client, &world.namespace, "suspend", "Synced").await;
+    assert_eq!(actions(&synced), first_run());
+}
