@@ -10,15 +10,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-STATE="$ROOT/.cache/demo"
-BIN="$ROOT/.cache/bin"
+CACHE="${ALIGNSYNC_CACHE:-$ROOT/.cache}"
+STATE="$CACHE/demo"
+BIN="$CACHE/bin"
 OPERATOR="$ROOT/target/debug/jira-align-user-sync"
 SIM_PORT=18080
 LDAP_PORT=16389
 LDAPS_PORT=16636
 METRICS_ADDR=127.0.0.1:18081
 NAMESPACE=demo
-export KUBECONFIG="$ROOT/.cache/control-plane/kubeconfig"
+export KUBECONFIG="$CACHE/control-plane/kubeconfig"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
