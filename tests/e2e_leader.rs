@@ -23,23 +23,30 @@ async fn holder(client: &kube::Client, lease: &str) -> Option<String> {
     lease.spec?.holder_identity
 }
 
+/// Once the scenario's operator leads, starts a second one on the same Lease and waits until
+/// it is ready: a standby is ready once it has reached the API server, so rollouts do not
+/// stall on it.
+async fn standby(world: &Scenario, identity: &str) -> Operator {
+    let acquired = |l: &serde_json::Value| message(l) == "acquired the lease";
+    world
+        .operator
+        .wait_for_log(Duration::from_secs(20), acquired);
+    let options = OperatorOptions {
+        namespaces: vec![world.namespace.clone()],
+        lease_name: world.namespace.clone(),
+        identity: identity.to_owned(),
+    };
+    let standby = Operator::start(world.setup, &options);
+    standby.wait_ready(Duration::from_secs(10)).await;
+    standby
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_two_operators_only_the_leader_syncs_and_the_standby_takes_over() {
     let mut world = Scenario::start("e2e-leader", base_seed()).await;
     let lease = world.namespace.clone();
     let leader_id = world.operator.identity.clone();
-    world.operator.wait_for_log(Duration::from_secs(20), |l| {
-        message(l) == "acquired the lease"
-    });
-
-    let options = OperatorOptions {
-        namespaces: vec![world.namespace.clone()],
-        lease_name: lease.clone(),
-        identity: "e2e-leader-standby".into(),
-    };
-    let standby = Operator::start(world.setup, &options);
-    // A standby is ready once it has reached the API server, so rollouts do not stall.
-    standby.wait_ready(Duration::from_secs(10)).await;
+    let standby = standby(&world, "e2e-leader-standby").await;
     assert_eq!(holder(&world.client, &lease).await, Some(leader_id.clone()));
 
     world.create(&world.manifest("leader")).await;
@@ -90,16 +97,7 @@ async fn of_two_operators_only_the_leader_syncs_and_the_standby_takes_over() {
 async fn a_standby_takes_over_a_lease_its_holder_stopped_renewing() {
     let mut world = Scenario::start("e2e-takeover", base_seed()).await;
     let lease = world.namespace.clone();
-    world.operator.wait_for_log(Duration::from_secs(20), |l| {
-        message(l) == "acquired the lease"
-    });
-    let options = OperatorOptions {
-        namespaces: vec![world.namespace.clone()],
-        lease_name: lease.clone(),
-        identity: "e2e-takeover-standby".into(),
-    };
-    let standby = Operator::start(world.setup, &options);
-    standby.wait_ready(Duration::from_secs(10)).await;
+    let standby = standby(&world, "e2e-takeover-standby").await;
 
     // SIGKILL: no release, so the standby must wait for the 6 s Lease to expire.
     let killed_at = std::time::Instant::now();
