@@ -48,6 +48,8 @@ fn scoped(
 ) -> ScopedController {
     let resources: Api<JiraAlignUserSync> = api(client, scope.as_deref());
     // Metadata only: the controller never caches a secret value.
+    // TODO: a CA bundle in a ConfigMap is read but not watched; a replaced CA is used from
+    // the next scheduled run instead of at once.
     let secrets: Api<PartialObjectMeta<Secret>> = api(client, scope.as_deref());
     let config = watcher::Config::default();
 
