@@ -1,9 +1,6 @@
 //! Command-line entry point: the operator, the one-shot sync and the CRD generator.
 
 use clap::{Parser, Subcommand};
-use kube::CustomResourceExt;
-
-use jira_align_user_sync::crd::JiraAlignUserSync;
 
 #[derive(Parser)]
 #[command(
@@ -29,7 +26,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Crd => {
-            let crd = JiraAlignUserSync::crd();
+            let crd = jira_align_user_sync::crd::definition();
             // Serializing a CRD built from static types cannot fail.
             print!("{}", serde_yaml::to_string(&crd).expect("CRD serializes"));
             std::process::ExitCode::SUCCESS

@@ -1,14 +1,18 @@
 //! The committed CRD YAML must be exactly what the Rust types generate; `just generate`
 //! rewrites it.
 
-use kube::CustomResourceExt;
-
-use jira_align_user_sync::crd::JiraAlignUserSync;
+#[test]
+fn no_unsigned_formats() {
+    let yaml = serde_yaml::to_string(&jira_align_user_sync::crd::definition()).expect("yaml");
+    assert!(!yaml.contains("format: uint"));
+    assert!(yaml.contains("format: int64"));
+}
 
 #[test]
 fn committed_crd_matches_the_types() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let generated = serde_yaml::to_string(&JiraAlignUserSync::crd()).expect("CRD serializes");
+    let generated =
+        serde_yaml::to_string(&jira_align_user_sync::crd::definition()).expect("CRD serializes");
     let path = format!("{root}/crds/jiraalignusersync.yaml");
     let committed = std::fs::read_to_string(&path).expect("crds/jiraalignusersync.yaml exists");
     assert!(
@@ -19,7 +23,7 @@ fn committed_crd_matches_the_types() {
 
 #[test]
 fn crd_names_and_scope() {
-    let crd = JiraAlignUserSync::crd();
+    let crd = jira_align_user_sync::crd::definition();
     assert_eq!(
         crd.metadata.name.as_deref(),
         Some("jiraalignusersyncs.alignsync.dev")
