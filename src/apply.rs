@@ -35,8 +35,11 @@ pub async fn apply(client: &Client, plan: &Plan, concurrency: usize) -> ApplyOut
         errors: Vec::new(),
     };
 
-    let mut results: Vec<(&UserAction, UserResult)> = futures::stream::iter(&plan.actions)
-        .map(|action| async move { (action, apply_user(client, action).await) })
+    // Indexing (rather than streaming `&UserAction`s) keeps the future `Send`, so a sync can
+    // run on a shared multi-threaded runtime.
+    let actions = &plan.actions;
+    let mut results: Vec<(&UserAction, UserResult)> = futures::stream::iter(0..actions.len())
+        .map(|i| async move { (&actions[i], apply_user(client, &actions[i]).await) })
         .buffer_unordered(concurrency.max(1))
         .collect()
         .await;

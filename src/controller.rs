@@ -12,7 +12,6 @@ mod events;
 mod http;
 mod leader;
 mod metrics;
-mod offload;
 mod outcome;
 mod reconcile;
 mod schedule;

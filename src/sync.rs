@@ -154,3 +154,33 @@ pub fn client_config(spec: &JiraAlignSpec, token: String) -> ClientConfig {
     config.timeout = Duration::from_secs(u64::from(spec.timeout_seconds));
     config
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The controller runs syncs on a shared multi-threaded runtime, which needs `Send`.
+    #[test]
+    fn a_run_is_send() {
+        let spec: JiraAlignUserSyncSpec = serde_yaml::from_str(
+            "jiraAlign: {url: 'http://127.0.0.1:9', tokenSecretRef: {name: t, key: t}}\n\
+             directory: {url: 'ldaps://127.0.0.1:9', bindDn: cn=x, baseDn: dc=x,\n\
+             bindPasswordSecretRef: {name: p, key: p}, groups: [cn=g]}\n\
+             defaults: {roleId: 1, costCenterId: 1, divisionId: 1, regionId: 1, cityId: 1}\n",
+        )
+        .expect("spec parses");
+        let client =
+            Client::new(client_config(&spec.jira_align, "user:1|x".into())).expect("client builds");
+        let directory = DirectoryConfig::from_spec(&spec.directory, &[], String::new(), None);
+        let inputs = SyncInputs {
+            spec: &spec,
+            directory,
+            approved_hash: None,
+            now: Utc::now(),
+        };
+        let future = run(inputs, &client);
+        assert_send(&future);
+    }
+}

@@ -16,7 +16,7 @@ use super::outcome::{Outcome, Retry, reason};
 use super::schedule::{BACKOFF_MAX, Gate, ResourceKey, jittered};
 use super::secrets::{self, ResolvedSecrets, SecretError};
 use super::validate::{prepare, site_of};
-use super::{events, offload, status};
+use super::{events, status};
 use crate::crd::{APPROVE_PLAN_ANNOTATION, JiraAlignUserSync, SYNC_NOW_ANNOTATION};
 use crate::jira_align::ClientStats;
 use crate::sync::{self, SyncInputs};
@@ -133,28 +133,18 @@ async fn run(
         spec.policy.deactivate = false;
     }
     let approved = annotation(resource, APPROVE_PLAN_ANNOTATION).map(str::to_owned);
-    let client = Arc::new(prepared.client);
-    let sync_client = Arc::clone(&client);
-    let directory = prepared.directory;
+    let client = prepared.client;
     let started = Instant::now();
-    let thread = format!(
-        "sync {}",
-        resource.metadata.name.as_deref().unwrap_or_default()
-    );
-    let result = offload::on_own_thread(&thread, move || async move {
-        let inputs = SyncInputs {
-            spec: &spec,
-            directory,
-            approved_hash: approved.as_deref(),
-            now: Utc::now(),
-        };
-        sync::run(inputs, &sync_client).await
-    })
-    .await;
+    let inputs = SyncInputs {
+        spec: &spec,
+        directory: prepared.directory,
+        approved_hash: approved.as_deref(),
+        now: Utc::now(),
+    };
+    let result = sync::run(inputs, &client).await;
     let outcome = match result {
-        Ok(Ok(report)) => Outcome::completed(&report, conflict.map(|c| c.message())),
-        Ok(Err(error)) => Outcome::failed(&error, started.elapsed()),
-        Err(error) => Outcome::stopped(reason::RUN_ABORTED, error.to_string(), Retry::Backoff),
+        Ok(report) => Outcome::completed(&report, conflict.map(|c| c.message())),
+        Err(error) => Outcome::failed(&error, started.elapsed()),
     };
     RunResult {
         outcome,
