@@ -27,10 +27,10 @@ pub fn definition()
     fn fix_formats(value: &mut serde_json::Value) {
         match value {
             serde_json::Value::Object(map) => {
-                if let Some(serde_json::Value::String(format)) = map.get_mut("format") {
-                    if let Some(signed) = format.strip_prefix('u') {
-                        *format = signed.to_string();
-                    }
+                if let Some(serde_json::Value::String(format)) = map.get_mut("format")
+                    && let Some(signed) = format.strip_prefix('u')
+                {
+                    *format = signed.to_string();
                 }
                 map.values_mut().for_each(fix_formats);
             }

@@ -61,11 +61,11 @@ pub fn validate(spec: &JiraAlignUserSyncSpec) -> Vec<FieldError> {
             ));
         }
     }
-    if let Some(filter) = &directory.user_filter {
-        if !balanced_filter(filter) {
-            let message = "must be an LDAP filter in parentheses, e.g. (department=Sales)";
-            problems.push(problem("spec.directory.userFilter", message));
-        }
+    if let Some(filter) = &directory.user_filter
+        && !balanced_filter(filter)
+    {
+        let message = "must be an LDAP filter in parentheses, e.g. (department=Sales)";
+        problems.push(problem("spec.directory.userFilter", message));
     }
     if let Some(tls) = &directory.tls {
         let skip = tls.dangerously_skip_verify.unwrap_or(false);

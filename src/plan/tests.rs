@@ -145,15 +145,23 @@ fn lines(plan: &Plan) -> Vec<String> {
 
 #[test]
 fn planner_cases() {
-    let mut limited = Policy::default();
-    limited.max_deactivations = 1;
-    let mut no_repair = Policy::default();
-    no_repair.repair_missing_fields = false;
-    let mut no_update = Policy::default();
-    no_update.update_attributes = false;
-    let mut protected = Policy::default();
-    protected.protected_users = vec!["Judy".to_string()];
-    protected.protected_role_ids = vec![9];
+    let limited = Policy {
+        max_deactivations: 1,
+        ..Policy::default()
+    };
+    let no_repair = Policy {
+        repair_missing_fields: false,
+        ..Policy::default()
+    };
+    let no_update = Policy {
+        update_attributes: false,
+        ..Policy::default()
+    };
+    let protected = Policy {
+        protected_users: vec!["Judy".to_string()],
+        protected_role_ids: vec![9],
+        ..Policy::default()
+    };
 
     let mut drifted = ja(10, "dave");
     drifted.title = Some("Intern".to_string());
@@ -339,8 +347,10 @@ fn disabled_and_expired_accounts_are_leavers() {
 fn limit_withholds_then_approval_applies_exact_plan() {
     let users: Vec<JiraUser> = (0..10).map(|i| ja(100 + i, &format!("u{i}"))).collect();
     let members: Vec<DirectoryUser> = (0..4).map(|i| member(&format!("u{i}"))).collect();
-    let mut policy = Policy::default();
-    policy.max_deactivations = 5;
+    let policy = Policy {
+        max_deactivations: 5,
+        ..Policy::default()
+    };
     let case = Case {
         policy,
         ..Case::new(members, users)
