@@ -3,9 +3,9 @@
 # Corpora and crash artifacts go to .cache/fuzz/, builds to target/fuzz/.
 # Needs cargo-fuzz (installed here if missing) and a nightly toolchain; without one,
 # RUSTC_BOOTSTRAP=1 lets the stable compiler accept the sanitizer-coverage flags.
-# Exits non-zero on the first target that finds a failing input; the input is kept in
-# .cache/fuzz/artifacts/<target>/ and can be replayed with
-#   cargo +nightly fuzz run --fuzz-dir fuzz <target> <artifact>
+# Runs every target even when one fails, then exits non-zero naming the targets that found
+# a failing input; each input is kept in .cache/fuzz/artifacts/<target>/ and replays with
+#   cargo +nightly fuzz run --fuzz-dir fuzz --sanitizer none <target> <artifact>
 set -euo pipefail
 
 seconds="${1:-60}"
@@ -25,6 +25,7 @@ fi
 
 fuzz=(cargo "${toolchain[@]}" fuzz)
 targets=$("${fuzz[@]}" list --fuzz-dir "$root/fuzz")
+failed=()
 for target in $targets; do
     corpus="$cache/corpus/$target"
     artifacts="$cache/artifacts/$target"
@@ -32,5 +33,11 @@ for target in $targets; do
     echo "== $target for ${seconds}s" >&2
     "${fuzz[@]}" run --fuzz-dir "$root/fuzz" --target-dir "$root/target/fuzz" \
         --sanitizer none "$target" "$corpus" -- \
-        -max_total_time="$seconds" -artifact_prefix="$artifacts/" -print_final_stats=1
+        -max_total_time="$seconds" -artifact_prefix="$artifacts/" -print_final_stats=1 \
+        || failed+=("$target")
 done
+if ((${#failed[@]})); then
+    echo "failing inputs found by: ${failed[*]} (see $cache/artifacts/)" >&2
+    exit 1
+fi
+echo "no failing input in ${seconds}s per target" >&2

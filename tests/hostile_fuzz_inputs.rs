@@ -10,6 +10,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
 use common::fuzz_targets::{directory_dn, directory_entry, filter_building, jira_align_answer};
+use jira_align_user_sync::directory::normalize_dn;
 use serde_json::{Value, json};
 
 /// A small, fixed-seed generator (SplitMix64), so every run sees the same inputs.
@@ -128,6 +129,18 @@ fn directory_dns_hold_for_seeded_inputs() {
     feed("directory_dn", 4000, directory_dn, || {
         inputs.bytes(40, b"cn=ou,+;\"\\#<> =2cABab\xc3\xa9")
     });
+}
+
+#[test]
+#[ignore = "normalize_dn is not idempotent for a value with an escaped leading or trailing newline"]
+fn canonical_dns_with_escaped_newlines_are_canonical() {
+    // TODO: `cn=x\0a,ou=people` canonicalises to `cn=x\n,ou=people`, which canonicalises
+    // to `cn=x,ou=people`: the decoded newline is kept unescaped and trimmed on a second
+    // pass. Found by the directory_dn fuzz target.
+    for dn in ["cn=x\\0a,ou=people", "cn=\\09x,ou=people"] {
+        let once = normalize_dn(dn);
+        assert_eq!(normalize_dn(&once), once, "{dn}");
+    }
 }
 
 #[test]
