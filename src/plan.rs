@@ -176,17 +176,20 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         ..Plan::default()
     };
 
-    for (key, member) in &index.members {
-        match index.jira.get(key) {
-            Some(user) => plan_member(input, member, user, &mut plan),
-            None => plan_create(input, &index, member, &mut plan),
+    for entry in &index.entries {
+        match (entry.member, entry.user) {
+            (Some(member), Some(user)) => plan_member(input, member, user, &mut plan),
+            (Some(member), None) => plan_create(input, &index, member, &mut plan),
+            (None, _) => {}
         }
     }
 
     let protection = safety::Protection::new(input.policy, input.token_user_id);
-    for (key, user) in &index.jira {
-        if !index.members.contains_key(key) && user.is_active() {
-            plan_leaver(input, &protection, key, user, &mut plan);
+    for entry in &index.entries {
+        if let (None, Some(user)) = (entry.member, entry.user)
+            && user.is_active()
+        {
+            plan_leaver(input, &protection, &entry.key, user, &mut plan);
         }
     }
 
@@ -397,7 +400,7 @@ fn attribute_drift(member: &DirectoryUser, user: &JiraUser) -> Vec<FieldChange> 
         let same = match field {
             "email" => have
                 .as_deref()
-                .is_some_and(|h| normalize_key(h) == normalize_key(want)),
+                .is_some_and(|h| index::normalized(h) == index::normalized(want)),
             _ => have.as_deref() == Some(want),
         };
         if !same {

@@ -1,7 +1,9 @@
 //! Both snapshots indexed by the normalised match key, with the keys that several users
 //! share set aside as conflicts.
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::cell::OnceCell;
+use std::collections::HashMap;
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -12,16 +14,40 @@ use crate::snapshot::{DirectorySnapshot, DirectoryUser, JiraAlignSnapshot, JiraU
 /// The form in which keys are compared: Unicode NFKC, trimmed, lower-cased. `Bob`, `BOB` and
 /// a full-width `Ｂｏｂ` are the same key.
 pub fn normalize_key(key: &str) -> String {
-    key.trim().nfkc().collect::<String>().to_lowercase()
+    normalized(key).into_owned()
+}
+
+/// `normalize_key`, borrowing the key when it already is in that form (trimmed lower-case
+/// ASCII, as nearly every key and email is), so indexing a large site allocates little.
+pub(super) fn normalized(key: &str) -> Cow<'_, str> {
+    let key = key.trim();
+    // NFKC leaves ASCII as it is, so ASCII keys skip the Unicode tables.
+    if !key.is_ascii() {
+        return Cow::Owned(key.nfkc().collect::<String>().to_lowercase());
+    }
+    if key.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(key.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(key)
+    }
 }
 
 /// Members and Jira Align users by normalised key, in key order.
 pub(super) struct Index<'a> {
-    pub members: BTreeMap<String, &'a DirectoryUser>,
-    pub jira: BTreeMap<String, &'a JiraUser>,
+    /// Every key held by at most one member and one user, in key order.
+    pub entries: Vec<Entry<'a>>,
     pub conflicts: Vec<Conflict>,
     pub unmanaged: u64,
-    emails: HashMap<String, u64>,
+    site: &'a JiraAlignSnapshot,
+    /// Built on the first look-up: a run that creates nobody never needs it.
+    emails: OnceCell<HashMap<Cow<'a, str>, u64>>,
+}
+
+/// One normalised key with the member and the Jira Align user holding it, if any.
+pub(super) struct Entry<'a> {
+    pub key: Cow<'a, str>,
+    pub member: Option<&'a DirectoryUser>,
+    pub user: Option<&'a JiraUser>,
 }
 
 impl<'a> Index<'a> {
@@ -30,8 +56,7 @@ impl<'a> Index<'a> {
         jira: &'a JiraAlignSnapshot,
         match_on: MatchOn,
     ) -> Self {
-        let mut member_groups: BTreeMap<String, Vec<&DirectoryUser>> = BTreeMap::new();
-        for member in &directory.users {
+        let mut members_by_key = sorted_by_key(directory.users.iter().map(|member| {
             let key = match match_on {
                 MatchOn::ExternalId => Some(member.key.as_str()),
                 MatchOn::Email => member.email.as_deref(),
@@ -41,78 +66,189 @@ impl<'a> Index<'a> {
             let key = key
                 .filter(|k| !k.trim().is_empty())
                 .unwrap_or(member.key.as_str());
-            member_groups
-                .entry(normalize_key(key))
-                .or_default()
-                .push(member);
-        }
+            (SortKey::new(normalized(key)), member)
+        }));
 
         let mut unmanaged = 0;
-        let mut emails = HashMap::new();
-        let mut jira_groups: BTreeMap<String, Vec<&JiraUser>> = BTreeMap::new();
+        let mut keyed = Vec::with_capacity(jira.users.len());
         for user in &jira.users {
-            if let Some(email) = user.email.as_deref().filter(|e| !e.trim().is_empty()) {
-                emails.entry(normalize_key(email)).or_insert(user.id);
-            }
             let key = match match_on {
                 MatchOn::ExternalId => user.external_id.as_deref(),
                 MatchOn::Email => user.email.as_deref(),
             };
             match key.filter(|k| !k.trim().is_empty()) {
-                Some(key) => jira_groups
-                    .entry(normalize_key(key))
-                    .or_default()
-                    .push(user),
+                Some(key) => keyed.push((SortKey::new(normalized(key)), user)),
                 None => unmanaged += 1,
             }
         }
+        let mut users_by_key = sorted_by_key(keyed.into_iter());
 
+        // Walk both sorted lists together, one key at a time.
         let mut conflicts = Vec::new();
-        let mut members = BTreeMap::new();
-        let mut jira_users = BTreeMap::new();
-        let keys: std::collections::BTreeSet<&String> =
-            member_groups.keys().chain(jira_groups.keys()).collect();
-        for key in keys {
-            let dir = member_groups
-                .get(key)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let ja = jira_groups.get(key).map(Vec::as_slice).unwrap_or_default();
-            if dir.len() > 1 || ja.len() > 1 {
+        let mut entries = Vec::with_capacity(users_by_key.len().max(members_by_key.len()));
+        let (mut d, mut j) = (0, 0);
+        while d < members_by_key.len() || j < users_by_key.len() {
+            let key = match (members_by_key.get(d), users_by_key.get(j)) {
+                (Some((a, _)), Some((b, _))) => a.min(b).clone(),
+                (Some((a, _)), None) => a.clone(),
+                (None, Some((b, _))) => b.clone(),
+                (None, None) => break,
+            };
+            let dir = run_of(&mut members_by_key[d..], &key);
+            let ja = run_of(&mut users_by_key[j..], &key);
+            let (dir_len, ja_len) = (dir.len(), ja.len());
+            if dir_len > 1 || ja_len > 1 {
                 conflicts.push(Conflict {
                     key: dir
                         .first()
-                        .map(|m| m.key.clone())
-                        .unwrap_or_else(|| key.clone()),
-                    directory_dns: dir.iter().map(|m| m.dn.clone()).collect(),
-                    jira_ids: ja.iter().map(|u| u.id).collect(),
+                        .map(|(_, m)| m.key.clone())
+                        .unwrap_or_else(|| key.text.clone().into_owned()),
+                    directory_dns: dir.iter().map(|(_, m)| m.dn.clone()).collect(),
+                    jira_ids: ja.iter().map(|(_, u)| u.id).collect(),
                 });
-                continue;
+            } else {
+                let member = dir.first().map(|(_, member)| *member);
+                let user = ja.first().map(|(_, user)| *user);
+                let key = match dir.first_mut() {
+                    Some((key, _)) => std::mem::take(&mut key.text),
+                    None => key.text,
+                };
+                entries.push(Entry { key, member, user });
             }
-            if let Some(member) = dir.first() {
-                members.insert(key.clone(), *member);
-            }
-            if let Some(user) = ja.first() {
-                jira_users.insert(key.clone(), *user);
-            }
+            d += dir_len;
+            j += ja_len;
         }
 
         Index {
-            members,
-            jira: jira_users,
+            entries,
             conflicts,
             unmanaged,
-            emails,
+            site: jira,
+            emails: OnceCell::new(),
         }
     }
 
     /// Active Jira Align users the sync manages.
     pub fn managed_active(&self) -> u64 {
-        self.jira.values().filter(|u| u.is_active()).count() as u64
+        let active = |entry: &&Entry<'_>| entry.user.is_some_and(JiraUser::is_active);
+        self.entries.iter().filter(active).count() as u64
     }
 
     /// The id of a Jira Align user holding this email, ignoring case.
     pub fn email_holder(&self, email: &str) -> Option<u64> {
-        self.emails.get(&normalize_key(email)).copied()
+        let emails = self.emails.get_or_init(|| {
+            let mut emails = HashMap::with_capacity(self.site.users.len());
+            for user in &self.site.users {
+                if let Some(email) = user.email.as_deref().filter(|e| !e.trim().is_empty()) {
+                    emails.entry(normalized(email)).or_insert(user.id);
+                }
+            }
+            emails
+        });
+        emails.get(normalized(email).as_ref()).copied()
+    }
+}
+
+/// A normalised key that orders like its text. The first 16 bytes are also kept as one
+/// integer and compared first: keys nearly always differ there, so sorting and walking a
+/// large site seldom compares strings.
+#[derive(Clone, Debug, Default)]
+struct SortKey<'a> {
+    prefix: u128,
+    text: Cow<'a, str>,
+}
+
+impl<'a> SortKey<'a> {
+    fn new(text: Cow<'a, str>) -> Self {
+        let mut bytes = [0u8; 16];
+        let len = text.len().min(16);
+        bytes[..len].copy_from_slice(&text.as_bytes()[..len]);
+        SortKey {
+            prefix: u128::from_be_bytes(bytes),
+            text,
+        }
+    }
+}
+
+impl PartialEq for SortKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.prefix == other.prefix && self.text == other.text
+    }
+}
+
+impl Eq for SortKey<'_> {}
+
+impl PartialOrd for SortKey<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SortKey<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // Zero padding sorts before every byte, so the prefixes order like the texts and
+        // only equal prefixes need the texts.
+        self.prefix
+            .cmp(&other.prefix)
+            .then_with(|| self.text.cmp(&other.text))
+    }
+}
+
+/// The pairs in key order; pairs with equal keys keep their snapshot order.
+fn sorted_by_key<K: Ord, T>(pairs: impl Iterator<Item = (K, T)>) -> Vec<(K, T)> {
+    let mut pairs: Vec<(K, T)> = pairs.collect();
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    pairs
+}
+
+/// The leading pairs of `pairs` whose key is `key`.
+fn run_of<'p, K: PartialEq, T>(pairs: &'p mut [(K, T)], key: &K) -> &'p mut [(K, T)] {
+    let len = pairs.iter().take_while(|(k, _)| k == key).count();
+    &mut pairs[..len]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_already_in_normal_form_are_borrowed_and_the_rest_normalised() {
+        assert!(matches!(
+            normalized(" user000042 "),
+            Cow::Borrowed("user000042")
+        ));
+        assert_eq!(normalized("Bob@Example.COM"), "bob@example.com");
+        assert!(matches!(normalized("BOB"), Cow::Owned(_)));
+        assert_eq!(normalized("Ｂｏｂ"), "bob");
+        assert_eq!(normalize_key("\u{3000}Ｂｏｂ "), "bob");
+    }
+
+    #[test]
+    fn keys_sort_as_strings_and_equal_keys_keep_their_order() {
+        let keys = [
+            "b",
+            "a-very-long-key-of-more-than-16",
+            "a",
+            "a-very-long-key-of-more-than-1",
+            "b",
+        ];
+        let pairs = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (SortKey::new(Cow::Borrowed(*k)), i));
+        let sorted: Vec<(String, usize)> = sorted_by_key(pairs)
+            .into_iter()
+            .map(|(key, i)| (key.text.into_owned(), i))
+            .collect();
+        let expected = [
+            ("a", 2),
+            ("a-very-long-key-of-more-than-1", 3),
+            ("a-very-long-key-of-more-than-16", 1),
+            ("b", 0),
+            ("b", 4),
+        ];
+        let expected: Vec<(String, usize)> =
+            expected.iter().map(|(k, i)| (k.to_string(), *i)).collect();
+        assert_eq!(sorted, expected);
     }
 }
