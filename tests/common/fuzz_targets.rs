@@ -107,6 +107,14 @@ pub fn directory_dn(data: &[u8]) {
     assert!(is_within(&text, &text), "{text:?} lies within itself");
 }
 
+/// A single-threaded runtime for one target's servers and requests.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime starts")
+}
+
 /// What the answer target keeps between inputs: a runtime, the scripted site and a client
 /// that does not retry.
 struct AnswerBench {
