@@ -1,6 +1,10 @@
 //! One run of the one-shot sync as a child process, measured from outside: wall time, the
 //! moment it finished reading both sides, CPU time and peak resident memory from the
-//! kernel's accounting of the child (`wait4`), its JSON report and its request counters.
+//! kernel's accounting of the process, its JSON report and its request counters.
+//!
+//! CPU and memory come from GNU `time`, which forks the sync from its own small process:
+//! Linux carries the resident size of the process that forks (here the benchmark, which holds
+//! the simulator's site) into the child's peak, so the benchmark cannot fork the sync itself.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -16,6 +20,8 @@ use crate::error::BenchError;
 const READ_DONE: &str = "read both sides";
 /// Lines of the child's stderr kept for error messages.
 const STDERR_KEPT: usize = 20;
+/// GNU time, from the Debian package `time`.
+pub const GNU_TIME: &str = "/usr/bin/time";
 
 /// Everything one run needs.
 #[derive(Clone, Debug)]
@@ -26,6 +32,8 @@ pub struct Invocation {
     pub password_file: PathBuf,
     pub ca_file: PathBuf,
     pub stats_file: PathBuf,
+    /// Where GNU time writes the process's usage.
+    pub usage_file: PathBuf,
     /// Run the client in its reference configuration (`--baseline-client`).
     pub baseline: bool,
 }
@@ -83,8 +91,12 @@ pub struct Measurement {
 /// Runs the sync once and waits for it.
 pub fn run(invocation: &Invocation) -> Result<Measurement, BenchError> {
     let _ = std::fs::remove_file(&invocation.stats_file);
-    let mut command = Command::new(&invocation.operator);
+    let _ = std::fs::remove_file(&invocation.usage_file);
+    let mut command = Command::new(GNU_TIME);
     command
+        .args(["--format", "%x %M %U %S", "--output"])
+        .arg(&invocation.usage_file)
+        .arg(&invocation.operator)
         .arg("sync")
         .arg("--manifest")
         .arg(&invocation.manifest)
@@ -106,7 +118,7 @@ pub fn run(invocation: &Invocation) -> Result<Measurement, BenchError> {
 
     let started = Instant::now();
     let mut child = command.spawn().map_err(|source| BenchError::Spawn {
-        program: invocation.operator.clone(),
+        program: GNU_TIME.into(),
         source,
     })?;
     let stdout = child.stdout.take();
@@ -120,24 +132,53 @@ pub fn run(invocation: &Invocation) -> Result<Measurement, BenchError> {
     });
     let err_reader = thread::spawn(move || watch_stderr(stderr, started));
 
-    let (exit_code, usage) = wait_with_usage(child.id())?;
+    let status = child.wait().map_err(|source| BenchError::Wait { source })?;
     let wall = started.elapsed();
     let stdout = out_reader.join().unwrap_or_default();
     let (read, stderr_tail) = err_reader.join().unwrap_or_default();
 
+    let usage_text = std::fs::read_to_string(&invocation.usage_file).unwrap_or_default();
+    let usage = Usage::parse(&usage_text).unwrap_or(Usage {
+        exit_code: status.code().unwrap_or(-1),
+        ..Usage::default()
+    });
     let report = serde_json::from_slice(&stdout).unwrap_or(Value::Null);
     let counts = read_counts(&invocation.stats_file);
     Ok(Measurement {
         wall,
         read,
-        cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
-        // Linux reports ru_maxrss in KiB.
-        peak_rss_bytes: u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
-        exit_code,
+        cpu: usage.cpu,
+        peak_rss_bytes: usage.peak_rss_bytes,
+        exit_code: usage.exit_code,
         report,
         counts,
         stderr_tail,
     })
+}
+
+/// What GNU time reports with `--format "%x %M %U %S"`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Usage {
+    exit_code: i32,
+    peak_rss_bytes: u64,
+    cpu: Duration,
+}
+
+impl Usage {
+    /// Reads the last line (earlier ones say why a command failed, such as a signal).
+    fn parse(text: &str) -> Option<Usage> {
+        let line = text.lines().rev().find(|line| !line.trim().is_empty())?;
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [code, kib, user, system] = fields.as_slice() else {
+            return None;
+        };
+        let seconds = |text: &str| text.parse::<f64>().ok().map(Duration::from_secs_f64);
+        Some(Usage {
+            exit_code: code.parse().ok()?,
+            peak_rss_bytes: kib.parse::<u64>().ok()? * 1024,
+            cpu: seconds(user)? + seconds(system)?,
+        })
+    }
 }
 
 /// Reads the child's log: when the read finished, and the last lines for error messages.
@@ -168,40 +209,6 @@ fn read_counts(path: &Path) -> ClientCounts {
     ClientCounts::from_json(&value)
 }
 
-/// Reaps `pid` and returns its exit code (-1 when a signal ended it) and resource usage.
-fn wait_with_usage(pid: u32) -> Result<(i32, libc::rusage), BenchError> {
-    let pid = libc::pid_t::try_from(pid).map_err(|_| BenchError::Wait {
-        source: std::io::Error::other("pid out of range"),
-    })?;
-    let mut status: libc::c_int = 0;
-    // SAFETY: rusage is a plain C struct for which all-zero bytes are a valid value.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: both pointers refer to live, writable locals of the right types, and pid
-        // is a child of this process that nothing else waits for.
-        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        if reaped == pid {
-            break;
-        }
-        let error = std::io::Error::last_os_error();
-        if error.kind() != std::io::ErrorKind::Interrupted {
-            return Err(BenchError::Wait { source: error });
-        }
-    }
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
-    Ok((code, usage))
-}
-
-fn timeval(value: libc::timeval) -> Duration {
-    let seconds = u64::try_from(value.tv_sec).unwrap_or(0);
-    let micros = u64::try_from(value.tv_usec).unwrap_or(0);
-    Duration::from_secs(seconds) + Duration::from_micros(micros)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,13 +226,34 @@ mod tests {
     }
 
     #[test]
-    fn a_child_is_timed_and_its_usage_read() {
-        let child = Command::new("sh")
-            .args(["-c", "exit 3"])
-            .spawn()
-            .expect("sh starts");
-        let (code, usage) = wait_with_usage(child.id()).expect("the child is reaped");
-        assert_eq!(code, 3);
-        assert!(usage.ru_maxrss > 0);
+    fn usage_is_read_from_the_last_line_gnu_time_writes() {
+        let text = "Command exited with non-zero status 2\n2 48212 1.52 0.31\n";
+        assert_eq!(
+            Usage::parse(text),
+            Some(Usage {
+                exit_code: 2,
+                peak_rss_bytes: 48_212 * 1024,
+                cpu: Duration::from_millis(1_830),
+            })
+        );
+        assert_eq!(Usage::parse("garbage"), None);
+    }
+
+    #[test]
+    fn a_child_run_through_gnu_time_reports_its_own_usage() {
+        let dir = std::env::temp_dir().join(format!("bench-usage-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let usage_file = dir.join("usage");
+        let status = Command::new(GNU_TIME)
+            .args(["--format", "%x %M %U %S", "--output"])
+            .arg(&usage_file)
+            .args(["sh", "-c", "exit 3"])
+            .status()
+            .expect("GNU time runs");
+        let text = std::fs::read_to_string(&usage_file).unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&dir);
+        let usage = Usage::parse(&text).expect("a usage line");
+        assert_eq!((status.code(), usage.exit_code), (Some(3), 3));
+        assert!(usage.peak_rss_bytes > 0 && usage.peak_rss_bytes < 64 * 1024 * 1024);
     }
 }

@@ -127,6 +127,7 @@ impl Runner {
             password_file: file("bind-password"),
             ca_file: scenario.target.ca_pem.clone(),
             stats_file: file("stats.json"),
+            usage_file: file("usage"),
             baseline,
         };
         manifest::write(&invocation.manifest, spec)?;

@@ -137,7 +137,7 @@ impl SiteSpec {
             deactivate(&mut user);
             expected.reactivated += 1;
             let nth = ordinal / (1000 / RETURNERS_PER_MILLE);
-            if nth % CONNECTOR_CREATED_EVERY == 0 {
+            if nth.is_multiple_of(CONNECTOR_CREATED_EVERY) {
                 connector_created(&mut user);
                 expected.repaired += 1;
             }
@@ -165,7 +165,7 @@ fn former(id: i64, ordinal: usize, leaver: Option<usize>) -> User {
         ..placed_user(id)
     };
     if let Some(nth) = leaver {
-        if nth % CONNECTOR_CREATED_EVERY == 0 {
+        if nth.is_multiple_of(CONNECTOR_CREATED_EVERY) {
             connector_created(&mut user);
         }
         return user;
