@@ -1,8 +1,9 @@
 //! Listing every user of a site: the first page alone, then further pages concurrently up to
-//! the budget's concurrency, stopping at the first short page. Any page that fails fails the
-//! whole listing, because a partial listing would make missing users look deletable.
+//! the budget's concurrency, added in page order up to the first short page. Any page that
+//! fails fails the whole listing, because a partial listing would make missing users look
+//! deletable.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use futures::StreamExt;
 use futures::stream;
@@ -31,11 +32,21 @@ impl Client {
         let first = self.list_page(0).await?;
         let mut done = listing.add(0, first)?;
 
+        // Pages are fetched as slots free up and added in page order, so a slow page holds
+        // back only its own slot. A page fails the listing only once the listing reaches it:
+        // pages past the end are never read.
         let window = self.budget().limits().max_concurrency as usize;
         let mut pages = stream::iter(1..MAX_PAGES)
             .map(|page| async move { (page, self.list_page(page).await) })
-            .buffered(window);
+            .buffer_unordered(window);
+        let mut arrived = BTreeMap::new();
+        let mut next = 1;
         while !done {
+            if let Some(users) = arrived.remove(&next) {
+                done = listing.add(next, users?)?;
+                next += 1;
+                continue;
+            }
             let Some((page, users)) = pages.next().await else {
                 let detail =
                     format!("more than {MAX_PAGES} full pages; the site may be ignoring $skip");
@@ -44,7 +55,7 @@ impl Client {
                     detail,
                 });
             };
-            done = listing.add(page, users?)?;
+            arrived.insert(page, users);
         }
 
         debug!(

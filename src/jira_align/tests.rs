@@ -234,3 +234,31 @@ async fn the_reference_configuration_reads_whole_objects_and_patches_per_kind_of
     );
     assert_eq!(sim.admin().user(1005).map(|u| u.is_locked), Some(-1));
 }
+
+#[tokio::test]
+async fn pages_answered_out_of_order_are_listed_in_page_order() {
+    use jira_align_sim::{GeneratorSpec, Latency, SimConfig, generate};
+
+    let seed = generate(&GeneratorSpec {
+        users: 1_050,
+        ..GeneratorSpec::default()
+    });
+    let config = SimConfig {
+        latency: Latency {
+            fixed: Duration::from_millis(1),
+            jitter: Duration::from_millis(40),
+        },
+        ..SimConfig::default()
+    };
+    let sim = jira_align_sim::start(seed, config)
+        .await
+        .expect("the simulator binds a local port");
+    let client = Client::new(ClientConfig::new(sim.base_url(), "user:1|admin-secret"))
+        .expect("valid config");
+
+    let listed = client.list_users().await.expect("the listing succeeds");
+    let ids: Vec<u64> = listed.users.iter().map(|u| u.id).collect();
+    let expected: Vec<u64> = sim.admin().users().iter().map(|u| u.id as u64).collect();
+    assert_eq!(ids.len(), 1_053);
+    assert_eq!(ids, expected);
+}
