@@ -123,6 +123,9 @@ pub struct Plan {
     pub managed_active: u64,
     /// Deactivations withheld because the limit was exceeded and not approved.
     pub withheld: Option<DeactivationLimit>,
+    /// The approval this plan used: the limit was exceeded and this exact set approved.
+    /// An approval is meant for one run; the controller removes it once used.
+    pub approval_used: Option<String>,
 }
 
 impl Plan {
@@ -432,12 +435,4 @@ fn describe_member_steps(steps: &[Step]) -> String {
         });
     }
     parts.join("; ")
-}
-
-/// Identifies a whole plan (used for dry runs): a hash of its actions in key order.
-pub fn plan_hash(plan: &Plan) -> String {
-    use sha2::{Digest, Sha256};
-    // Serializing plain data with string keys cannot fail.
-    let bytes = serde_json::to_vec(&plan.actions).expect("plan serializes");
-    hex::encode(&Sha256::digest(bytes)[..8])
 }

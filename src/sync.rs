@@ -50,11 +50,38 @@ impl SyncReport {
         }
     }
 
+    /// The counts of what was done: in a dry run, nothing was (only unchanged and skipped).
+    pub fn applied_counts(&self) -> ActionCounts {
+        match &self.outcome {
+            Some(outcome) => outcome.counts.clone(),
+            None => {
+                let planned = self.plan.counts();
+                ActionCounts {
+                    unchanged: planned.unchanged,
+                    skipped: planned.skipped,
+                    ..ActionCounts::default()
+                }
+            }
+        }
+    }
+
     /// Set when the plan was not applied in full: deactivations withheld, or a dry run.
     pub fn pending_plan(&self) -> Option<PlanSummary> {
-        let (hash, reason) = match (&self.plan.withheld, self.dry_run) {
-            (Some(limit), _) => (limit.hash.clone(), "DeactivationLimitExceeded"),
-            (None, true) => (crate::plan::plan_hash(&self.plan), "DryRun"),
+        // A dry run reports the hash a live run would withhold, so approving what a dry run
+        // showed works on the live run.
+        let hash = match &self.plan.withheld {
+            Some(limit) => limit.hash.clone(),
+            None => {
+                let ids: Vec<u64> = (self.plan.actions.iter())
+                    .filter(|a| a.steps.contains(&crate::plan::Step::Deactivate))
+                    .filter_map(|a| a.jira_id)
+                    .collect();
+                crate::plan::deactivation_hash(&ids)
+            }
+        };
+        let reason = match (&self.plan.withheld, self.dry_run) {
+            (_, true) => "DryRun",
+            (Some(_), false) => "DeactivationLimitExceeded",
             (None, false) => return None,
         };
         let mut actions = self.plan.counts();

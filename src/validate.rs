@@ -33,6 +33,10 @@ pub fn validate(spec: &JiraAlignUserSyncSpec) -> Vec<FieldError> {
             "must be an http:// or https:// URL",
         ));
     }
+    if url.starts_with("http://") && !is_loopback_url(url) {
+        let message = "must use https:// (plain http:// only to a loopback address)";
+        problems.push(problem("spec.jiraAlign.url", message));
+    }
     if url.contains("/rest/align/api") {
         let message = "must be the site URL without the /rest/align/api/2 path";
         problems.push(problem("spec.jiraAlign.url", message));
@@ -111,6 +115,16 @@ pub fn validate(spec: &JiraAlignUserSyncSpec) -> Vec<FieldError> {
     problems
 }
 
+/// Whether an http:// URL points at this machine (127.0.0.0/8, localhost or [::1]).
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.trim_start_matches("http://");
+    let host = match rest.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => rest.split([':', '/']).next().unwrap_or_default(),
+    };
+    host == "localhost" || host == "::1" || host.starts_with("127.")
+}
+
 /// Parses `1h30m`, `45m`, `90s`; None when malformed.
 pub fn parse_interval(text: &str) -> Option<Duration> {
     let mut total = 0u64;
@@ -163,6 +177,15 @@ mod tests {
         assert_eq!(parse_interval("h"), None);
         assert_eq!(parse_interval("1d"), None);
         assert_eq!(parse_interval(""), None);
+    }
+
+    #[test]
+    fn loopback_urls() {
+        assert!(is_loopback_url("http://127.0.0.1:18080"));
+        assert!(is_loopback_url("http://localhost/"));
+        assert!(is_loopback_url("http://[::1]:80"));
+        assert!(!is_loopback_url("http://acme.jiraalign.com"));
+        assert!(!is_loopback_url("http://127example.com"));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! End to end at admission: `kubectl apply` of resources the CRD schema refuses, each
-//! refused with a message that names the field and says what is wrong: 34 cases, from
+//! refused with a message that names the field and says what is wrong: 38 cases, from
 //! missing fields and wrong types to out-of-range limits, bad URL schemes, unknown enum
 //! values, oversized lists and contradictions across fields.
 
@@ -303,6 +303,30 @@ async fn invalid_resources_are_refused_with_the_field_named() {
                     .collect::<Vec<_>>()
             ),
             vec!["spec.overrides: Too many: 51: must have at most 50 items"],
+        ),
+        (
+            "interval-too-short",
+            "/spec/syncInterval",
+            json!("10s"),
+            vec!["spec.syncInterval", "syncInterval must be at least 1m"],
+        ),
+        (
+            "api-path",
+            "/spec/jiraAlign/url",
+            json!("https://acme.jiraalign.com/rest/align/api/2"),
+            vec!["spec.jiraAlign.url", "without the /rest/align/api/2 path"],
+        ),
+        (
+            "plain-http-site",
+            "/spec/jiraAlign/url",
+            json!("http://acme.jiraalign.com"),
+            vec!["spec.jiraAlign.url", "must use https://"],
+        ),
+        (
+            "group-not-a-dn",
+            "/spec/directory/groups",
+            json!(["jira-align-users"]),
+            vec!["spec.directory.groups[0] in body should match"],
         ),
     ];
     assert!(

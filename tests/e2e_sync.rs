@@ -250,6 +250,11 @@ async fn a_blocked_plan_is_applied_once_its_hash_is_approved() {
     .await;
     let applied = wait_for_reason(&world.client, &world.namespace, "approve", "Synced").await;
     assert_eq!(actions(&applied).deactivated, 30);
+    let annotations = applied.metadata.annotations.clone().unwrap_or_default();
+    assert!(
+        !annotations.contains_key(APPROVE_PLAN_ANNOTATION),
+        "an approval is used once and then removed"
+    );
     assert_eq!(applied.status.and_then(|s| s.pending_plan), None);
     assert!(leavers.iter().all(|key| !world.active(key)));
     world.site.admin().assert_no_violations();

@@ -92,7 +92,7 @@ fn cases(world: &World, strict: &OpenLdap) -> Vec<Case> {
         },
         Case {
             name: "jira align host does not resolve",
-            invocation: site_url("http://jira-align.invalid".into()),
+            invocation: site_url("https://jira-align.invalid".into()),
             code: SYNC_FAILED,
             reason: Some("JiraAlignUnreachable"),
             says: "connection to jira align failed during GET /Users after 5 attempts",

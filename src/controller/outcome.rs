@@ -163,7 +163,8 @@ fn facts_of(report: &SyncReport) -> RunFacts {
     RunFacts {
         directory_members: report.directory_members,
         jira_align_users: report.jira_align_users,
-        counts: report.counts(),
+        // The status counts what was done; a dry run's planned counts live in its pending plan.
+        counts: report.applied_counts(),
         user_errors: errors
             .iter()
             .take(MAX_STATUS_USER_ERRORS)

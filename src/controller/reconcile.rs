@@ -39,6 +39,8 @@ pub enum ReconcileError {
 /// What a run produced besides its outcome.
 struct RunResult {
     outcome: Outcome,
+    /// The run applied a plan approved by annotation and removed the annotation.
+    approval_consumed: bool,
     stats: Option<ClientStats>,
     interval: Option<Duration>,
 }
@@ -61,7 +63,16 @@ pub async fn reconcile(
         Some(secrets::resolve(&ctx.client, &resource, &key.namespace).await)
     };
     let conflict = find_conflict(&ctx, &resource);
-    let fingerprint = fingerprint(&resource, resolved.as_ref(), conflict.as_ref());
+    let fingerprint = fingerprint_of(&resource, resolved.as_ref(), conflict.as_ref());
+    // What the fingerprint becomes once a used approval is removed: that removal is the
+    // operator's own doing and must not trigger another run.
+    let consumed_fingerprint = {
+        let mut without = (*resource).clone();
+        if let Some(annotations) = without.metadata.annotations.as_mut() {
+            annotations.remove(APPROVE_PLAN_ANNOTATION);
+        }
+        fingerprint_of(&without, resolved.as_ref(), conflict.as_ref())
+    };
 
     match ctx.schedule.gate(&key, &fingerprint, Utc::now()) {
         Gate::Wait(delay) => return Ok(Action::requeue(delay)),
@@ -78,8 +89,14 @@ pub async fn reconcile(
             ),
             stats: None,
             interval: None,
+            approval_consumed: false,
         },
-        Some(resolved) => run(&resource, resolved, conflict).await,
+        Some(resolved) => run(&ctx.client, &resource, resolved, conflict).await,
+    };
+    let fingerprint = if run.approval_consumed {
+        consumed_fingerprint
+    } else {
+        fingerprint
     };
     conclude(&ctx, &resource, &key, &fingerprint, run).await
 }
@@ -95,14 +112,36 @@ pub fn error_policy(
     Action::requeue(Duration::from_secs(15))
 }
 
+/// Removes the approval annotation once a run applied the plan it approved, so an approval
+/// holds for one run: the same set of deactivations held back later needs a new approval.
+async fn consume_approval(client: &kube::Client, resource: &JiraAlignUserSync) -> bool {
+    let namespace = resource.metadata.namespace.as_deref().unwrap_or_default();
+    let name = resource.metadata.name.as_deref().unwrap_or_default();
+    let api: Api<JiraAlignUserSync> = Api::namespaced(client.clone(), namespace);
+    let patch = serde_json::json!({"metadata": {"annotations": {APPROVE_PLAN_ANNOTATION: null}}});
+    let params = kube::api::PatchParams::default();
+    match api
+        .patch(name, &params, &kube::api::Patch::Merge(&patch))
+        .await
+    {
+        Ok(_) => true,
+        Err(error) => {
+            tracing::warn!(namespace, name, %error, "could not remove the used approval");
+            false
+        }
+    }
+}
+
 /// Validate, then sync.
 async fn run(
+    kube_client: &kube::Client,
     resource: &JiraAlignUserSync,
     resolved: Result<ResolvedSecrets, SecretError>,
     conflict: Option<Conflict>,
 ) -> RunResult {
     let stopped = |outcome| RunResult {
         outcome,
+        approval_consumed: false,
         stats: None,
         interval: None,
     };
@@ -142,12 +181,19 @@ async fn run(
         now: Utc::now(),
     };
     let result = sync::run(inputs, &client).await;
+    let approval_consumed = match &result {
+        Ok(report) if report.plan.approval_used.is_some() => {
+            consume_approval(kube_client, resource).await
+        }
+        _ => false,
+    };
     let outcome = match result {
         Ok(report) => Outcome::completed(&report, conflict.map(|c| c.message())),
         Err(error) => Outcome::failed(&error, started.elapsed()),
     };
     RunResult {
         outcome,
+        approval_consumed,
         stats: Some(client.stats()),
         interval: Some(prepared.interval),
     }
@@ -165,6 +211,7 @@ async fn conclude(
         outcome,
         stats,
         interval,
+        ..
     } = run;
     let now = Utc::now();
     let next = match outcome.retry {
@@ -262,7 +309,7 @@ fn find_conflict(ctx: &Context, resource: &JiraAlignUserSync) -> Option<Conflict
 }
 
 /// A hash of everything whose change calls for a run now rather than at the next due time.
-fn fingerprint(
+fn fingerprint_of(
     resource: &JiraAlignUserSync,
     secrets: Option<&Result<ResolvedSecrets, SecretError>>,
     conflict: Option<&Conflict>,

@@ -99,6 +99,7 @@ pub struct JiraAlignUserSyncSpec {
         pattern(r"^([0-9]+h)?([0-9]+m)?([0-9]+s)?$"),
         length(min = 2, max = 16)
     )]
+    #[x_kube(validation = Rule::new("duration(self) >= duration('1m')").message("syncInterval must be at least 1m"))]
     pub sync_interval: String,
 
     /// When true, no sync runs until it is set back to false. Default false.
@@ -135,6 +136,8 @@ pub struct JiraAlignSpec {
         length(min = 8, max = 2048),
         pattern(r"^https?://[^/\s?#]+(/[^\s?#]*)?$")
     )]
+    #[x_kube(validation = Rule::new("!self.contains('/rest/align/api')").message("jiraAlign.url is the site URL, without the /rest/align/api/2 path"))]
+    #[x_kube(validation = Rule::new("self.startsWith('https://') || self.matches('^http://(127[.][0-9.]+|localhost|[[]::1[]])(:[0-9]+)?(/.*)?$')").message("jiraAlign.url must use https:// (plain http:// only to a loopback address), so the token is never sent in clear text"))]
     pub url: String,
 
     /// The Secret key holding an API 2.0 token of a user allowed to manage users
@@ -202,7 +205,10 @@ pub struct DirectorySpec {
 
     /// DNs of the groups whose members (nested at any depth) are entitled to Jira Align; the
     /// union of all of them. Example: `[CN=jira-align-users,OU=Groups,DC=corp,DC=example,DC=com]`.
-    #[schemars(length(min = 1, max = 20), inner(length(min = 3, max = 1024)))]
+    #[schemars(
+        length(min = 1, max = 20),
+        inner(length(min = 3, max = 1024), pattern(r"^[^=,]+=.+$"))
+    )]
     pub groups: Vec<String>,
 
     /// An extra LDAP filter that narrows the users, ANDed with membership. Example:

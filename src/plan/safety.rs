@@ -113,6 +113,7 @@ pub(super) fn enforce_limit(policy: &Policy, approved_hash: Option<&str>, plan: 
     let ids: Vec<u64> = deactivating.iter().filter_map(|a| a.jira_id).collect();
     let hash = deactivation_hash(&ids);
     if approved_hash.is_some_and(|approved| approved.trim() == hash) {
+        plan.approval_used = Some(hash);
         return;
     }
     let keys = deactivating.iter().map(|a| a.key.clone()).collect();

@@ -381,6 +381,7 @@ fn limit_withholds_then_approval_applies_exact_plan() {
     };
     let plan = approved.plan();
     assert_eq!(plan.withheld, None);
+    assert_eq!(plan.approval_used, Some(limit.hash.clone()));
     assert_eq!(plan.counts().deactivated, 6);
 }
 

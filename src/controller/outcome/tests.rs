@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::*;
 use crate::apply::ApplyOutcome;
 use crate::directory::DirectoryError;
-use crate::plan::{DeactivationLimit, LimitCheck, Plan, plan_hash};
+use crate::plan::{DeactivationLimit, LimitCheck, Plan, deactivation_hash};
 
 fn report(counts: ActionCounts, errors: Vec<UserError>) -> SyncReport {
     SyncReport {
@@ -113,7 +113,7 @@ fn a_dry_run_is_ready_and_reports_the_plan_it_did_not_apply() {
     report.dry_run = true;
     let outcome = Outcome::completed(&report, None);
     assert_eq!((outcome.reason, outcome.ready), ("DryRun", true));
-    let hash = plan_hash(&report.plan);
+    let hash = deactivation_hash(&[]);
     assert_eq!(
         outcome.message,
         format!(
