@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use serde::Deserialize;
 
 use crate::crd::JiraAlignUserSync;
 use crate::directory::DirectoryConfig;
@@ -192,14 +193,25 @@ fn read_manifest(path: &PathBuf) -> Result<JiraAlignUserSync, ConfigError> {
         path: path.clone(),
         message,
     };
-    let value: serde_yaml::Value =
-        serde_yaml::from_str(&text).map_err(|e| manifest_error(e.to_string()))?;
-    let kind = value.get("kind").and_then(serde_yaml::Value::as_str);
-    if kind != Some("JiraAlignUserSync") {
-        return Err(manifest_error(format!(
-            "kind is {kind:?}, not JiraAlignUserSync"
-        )));
+    // A file may hold several documents (Secrets beside the resource, as in examples/); the
+    // one-shot sync takes the single JiraAlignUserSync among them.
+    let mut found = Vec::new();
+    for document in serde_yaml::Deserializer::from_str(&text) {
+        let value =
+            serde_yaml::Value::deserialize(document).map_err(|e| manifest_error(e.to_string()))?;
+        if value.get("kind").and_then(serde_yaml::Value::as_str) == Some("JiraAlignUserSync") {
+            found.push(value);
+        }
     }
+    let value = match found.len() {
+        1 => found.remove(0),
+        0 => return Err(manifest_error("it holds no JiraAlignUserSync".to_string())),
+        n => {
+            return Err(manifest_error(format!(
+                "it holds {n} JiraAlignUserSyncs; keep one"
+            )));
+        }
+    };
     serde_yaml::from_value(value).map_err(|e| manifest_error(e.to_string()))
 }
 
