@@ -23,7 +23,19 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    // Usage errors exit with 3 (bad configuration), not clap's 2, which the one-shot sync
+    // uses for "deactivations withheld".
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) if error.use_stderr() => {
+            let _ = error.print();
+            return std::process::ExitCode::from(3);
+        }
+        Err(error) => {
+            let _ = error.print();
+            return std::process::ExitCode::SUCCESS;
+        }
+    };
     match cli.command {
         Command::Crd => {
             let crd = jira_align_user_sync::crd::definition();
