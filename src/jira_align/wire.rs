@@ -6,32 +6,25 @@ use serde_json::{Map, Value};
 
 use crate::snapshot::JiraUser;
 
-/// A list page: a bare JSON array of users.
-pub fn parse_page(body: &[u8]) -> Result<Vec<JiraUser>, String> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| format!("body is not JSON ({e})"))?;
-    let Value::Array(items) = value else {
-        return Err(format!(
-            "expected a JSON array of users, got {}",
-            kind(&value)
-        ));
-    };
-    items
-        .iter()
-        .enumerate()
-        .map(|(index, item)| parse_user(item).map_err(|e| format!("item {index}: {e}")))
-        .collect()
-}
+mod page;
+
+pub use page::parse_page;
 
 /// One user object.
 pub fn parse_user(value: &Value) -> Result<JiraUser, String> {
     let Value::Object(fields) = value else {
         return Err(format!("expected a user object, got {}", kind(value)));
     };
-    let id = field(fields, "id").ok_or("the user has no id")?;
+    user_from(|name| field(fields, name))
+}
+
+/// A user from its fields, `lookup` giving the value of each field a sync reads (`None`
+/// when absent or null).
+fn user_from<'v>(lookup: impl Fn(&'static str) -> Option<&'v Value>) -> Result<JiraUser, String> {
+    let id = lookup("id").ok_or("the user has no id")?;
     let id = as_u64(id).ok_or_else(|| format!("the user id {id} is not a positive integer"))?;
-    let text = |name| field(fields, name).and_then(as_text);
-    let number = |name| field(fields, name).and_then(as_u64);
+    let text = |name| lookup(name).and_then(as_text);
+    let number = |name| lookup(name).and_then(as_u64);
     Ok(JiraUser {
         id,
         external_id: text("externalId"),
@@ -39,7 +32,7 @@ pub fn parse_user(value: &Value) -> Result<JiraUser, String> {
         first_name: text("firstName"),
         last_name: text("lastName"),
         title: text("title"),
-        is_locked: field(fields, "isLocked").map_or(0, lock_state),
+        is_locked: lookup("isLocked").map_or(0, lock_state),
         role_id: number("roleId"),
         division_id: number("divisionId"),
         city_id: number("cityId"),
