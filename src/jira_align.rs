@@ -89,7 +89,7 @@ impl PatchOp {
 /// A client of one site. Cheap to share by reference across tasks; all clients of one site
 /// share its budget.
 pub struct Client {
-    transport: Transport,
+    transport: Arc<Transport>,
     retry: RetryPolicy,
     jitter: Arc<dyn Jitter>,
     token_user_id: Option<u64>,
@@ -117,7 +117,7 @@ impl Client {
             .and_then(|rest| rest.split('|').next())
             .and_then(|id| id.parse().ok());
         Ok(Client {
-            transport: Transport::new(&config, api_root, budget)?,
+            transport: Arc::new(Transport::new(&config, api_root, budget)?),
             retry: config.retry_policy(),
             jitter: Arc::new(RandomJitter),
             token_user_id,

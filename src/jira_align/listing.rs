@@ -4,9 +4,14 @@
 //! deletable.
 
 use std::collections::{BTreeMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use futures::StreamExt;
 use futures::stream;
+use tokio::task::{JoinError, JoinHandle};
 use tracing::debug;
 
 use super::Client;
@@ -14,7 +19,8 @@ use super::config;
 use super::error::JiraAlignError;
 use super::odata::{PAGE_SIZE, USER_SELECT, encode_query};
 use super::operation::Operation;
-use super::transport::Request;
+use super::retry::{Jitter, Retrier, RetryPolicy};
+use super::transport::{Request, Transport};
 use super::wire::parse_page;
 use crate::snapshot::{JiraAlignSnapshot, JiraUser};
 
@@ -29,15 +35,17 @@ impl Client {
     // deletes, which makes the shift rare but not impossible.
     pub async fn list_users(&self) -> Result<JiraAlignSnapshot, JiraAlignError> {
         let mut listing = Listing::default();
-        let first = self.list_page(0).await?;
-        let mut done = listing.add(0, first)?;
+        let reader = self.page_reader();
+        let (_, first) = reader.clone().read(0).await;
+        let mut done = listing.add(0, first?)?;
 
-        // Pages are fetched as slots free up and added in page order, so a slow page holds
-        // back only its own slot. A page fails the listing only once the listing reaches it:
-        // pages past the end are never read.
+        // Pages are fetched as slots free up, each by a task of its own (so work on the
+        // caller's thread, such as reading the directory, does not hold them up), and added
+        // in page order. A page fails the listing only once the listing reaches it: pages
+        // past the end are never read, and their tasks are stopped.
         let window = self.budget().limits().max_concurrency as usize;
         let mut pages = stream::iter(1..MAX_PAGES)
-            .map(|page| async move { (page, self.list_page(page).await) })
+            .map(|page| Spawned(tokio::spawn(reader.clone().read(page))))
             .buffer_unordered(window);
         let mut arrived = BTreeMap::new();
         let mut next = 1;
@@ -47,7 +55,7 @@ impl Client {
                 next += 1;
                 continue;
             }
-            let Some((page, users)) = pages.next().await else {
+            let Some(fetched) = pages.next().await else {
                 let detail =
                     format!("more than {MAX_PAGES} full pages; the site may be ignoring $skip");
                 return Err(JiraAlignError::InvalidResponse {
@@ -55,6 +63,10 @@ impl Client {
                     detail,
                 });
             };
+            let (page, users) = fetched.map_err(|error| JiraAlignError::InvalidResponse {
+                op: Operation::ListUsers,
+                detail: format!("the task reading a page ended early ({error})"),
+            })?;
             arrived.insert(page, users);
         }
 
@@ -69,27 +81,20 @@ impl Client {
         })
     }
 
-    /// Page `page` (from 0) of the listing.
-    async fn list_page(&self, page: usize) -> Result<Vec<JiraUser>, JiraAlignError> {
-        let skip = (page * PAGE_SIZE).to_string();
-        let top = PAGE_SIZE.to_string();
-        let query = self.list_query(&[("$top", &top), ("$skip", &skip)]);
-        let context = format!("page at $skip={skip}");
-        self.query_users(Operation::ListUsers, &query, &context)
-            .await
+    /// What reading a page needs, owned by the reader.
+    fn page_reader(&self) -> PageReader {
+        PageReader {
+            transport: Arc::clone(&self.transport),
+            retry: self.retry,
+            jitter: Arc::clone(&self.jitter),
+            listing: self.listing,
+        }
     }
 
     /// A list query string with `pairs`, asking only for the fields a sync reads unless the
     /// client is configured for whole objects.
     pub(super) fn list_query(&self, pairs: &[(&str, &str)]) -> String {
-        match self.listing {
-            config::Listing::Selected => {
-                let mut all = vec![("$select", USER_SELECT)];
-                all.extend_from_slice(pairs);
-                encode_query(&all)
-            }
-            config::Listing::FullObjects => encode_query(pairs),
-        }
+        list_query(self.listing, pairs)
     }
 
     /// The users a `GET /Users` with `query` answers; `context` names the request in errors.
@@ -99,19 +104,92 @@ impl Client {
         query: &str,
         context: &str,
     ) -> Result<Vec<JiraUser>, JiraAlignError> {
-        let request = Request {
-            op,
-            user_id: None,
-            path: "Users",
-            query: Some(query),
-            body: None,
-        };
-        let answer = self.send_with_retries(&request).await?;
-        parse_page(&answer.body).map_err(|detail| JiraAlignError::InvalidResponse {
-            op,
-            detail: format!("{context}: {detail}"),
-        })
+        users_answering(&self.transport, self.retrier(), op, query, context).await
     }
+}
+
+/// Everything reading one page needs, owned, so that each page can be read by a task.
+#[derive(Clone)]
+struct PageReader {
+    transport: Arc<Transport>,
+    retry: RetryPolicy,
+    jitter: Arc<dyn Jitter>,
+    listing: config::Listing,
+}
+
+impl PageReader {
+    /// Page `page` (from 0) of the listing, with its number.
+    async fn read(self, page: usize) -> (usize, Result<Vec<JiraUser>, JiraAlignError>) {
+        let skip = (page * PAGE_SIZE).to_string();
+        let top = PAGE_SIZE.to_string();
+        let query = list_query(self.listing, &[("$top", &top), ("$skip", &skip)]);
+        let context = format!("page at $skip={skip}");
+        let retrier = Retrier {
+            policy: &self.retry,
+            jitter: self.jitter.as_ref(),
+            stats: &self.transport.stats,
+        };
+        let users = users_answering(
+            &self.transport,
+            retrier,
+            Operation::ListUsers,
+            &query,
+            &context,
+        );
+        (page, users.await)
+    }
+}
+
+/// A spawned task that is stopped when dropped.
+struct Spawned<T>(JoinHandle<T>);
+
+impl<T> Future for Spawned<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl<T> Drop for Spawned<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn list_query(listing: config::Listing, pairs: &[(&str, &str)]) -> String {
+    match listing {
+        config::Listing::Selected => {
+            let mut all = vec![("$select", USER_SELECT)];
+            all.extend_from_slice(pairs);
+            encode_query(&all)
+        }
+        config::Listing::FullObjects => encode_query(pairs),
+    }
+}
+
+/// The users a `GET /Users` with `query` answers; `context` names the request in errors.
+async fn users_answering(
+    transport: &Transport,
+    retrier: Retrier<'_>,
+    op: Operation,
+    query: &str,
+    context: &str,
+) -> Result<Vec<JiraUser>, JiraAlignError> {
+    let request = Request {
+        op,
+        user_id: None,
+        path: "Users",
+        query: Some(query),
+        body: None,
+    };
+    let answer = retrier
+        .run(op, None, |_| transport.attempt(&request))
+        .await?;
+    parse_page(&answer.body).map_err(|detail| JiraAlignError::InvalidResponse {
+        op,
+        detail: format!("{context}: {detail}"),
+    })
 }
 
 /// The users gathered so far.
