@@ -27,9 +27,9 @@ cargo build --release -p jira-align-user-sync --bin jira-align-user-sync
 cargo build --release -p alignsync-bench
 
 step "running the benchmark"
-command="just bench"
+command="just bench (bash scripts/bench.sh)"
 if [[ $# -gt 0 ]]; then
-  command="just bench (scripts/bench.sh $*)"
+  command="bash scripts/bench.sh $*"
 fi
 target/release/alignsync-bench run \
   --operator target/release/jira-align-user-sync \

@@ -57,7 +57,7 @@ struct RunArgs {
     #[arg(long)]
     out: Option<PathBuf>,
     /// The command line recorded in the report.
-    #[arg(long, default_value = "just bench")]
+    #[arg(long, default_value = "alignsync-bench run")]
     command: String,
     /// Scratch directory for manifests, secrets, counters and reports of each run.
     #[arg(long, default_value = ".cache/bench")]
@@ -71,6 +71,10 @@ struct RunArgs {
     /// Runs of the planner alone; the median is reported.
     #[arg(long, default_value_t = 25)]
     planner_runs: usize,
+    /// Run only these scenarios (steady, churn, first-sync, throttled, ad-steady, ad-churn,
+    /// sweep-small, sweep-medium, sweep-large); the report then covers only them.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -127,6 +131,7 @@ async fn run_suite(args: RunArgs) -> Result<ExitCode, BenchError> {
         },
         with_ad: !args.skip_ad,
         planner_runs: args.planner_runs,
+        only: args.only,
     };
     let out = args.out.unwrap_or_else(|| match args.quick {
         true => args.work.join("benchmarks-quick.md"),

@@ -2,7 +2,11 @@
 //! `templates/benchmarks.md` with its `{{placeholders}}` filled by tables built here.
 
 mod analysis;
+mod figures;
 mod format;
+mod targets;
+
+pub use format::count;
 
 use std::fmt::Write;
 use std::path::Path;
@@ -11,7 +15,7 @@ use crate::error::BenchError;
 use crate::machine::Machine;
 use crate::scenario::{Outcome, Side};
 use crate::suite::{BUDGET_PER_MINUTE, LATENCY, Results};
-use format::{count, mib, ratio, seconds, short, times};
+use format::{mib, ratio, seconds, short, times};
 
 const TEMPLATE: &str = include_str!("../templates/benchmarks.md");
 const TEMPLATE_PATH: &str = "testenv/bench/templates/benchmarks.md";
@@ -34,7 +38,7 @@ pub fn render(results: &Results, facts: &RunFacts) -> Result<String, BenchError>
         ("date", facts.date.clone()),
         ("took", seconds(results.took)),
         ("machine", facts.machine.line()),
-        ("targets", analysis::targets(results)),
+        ("targets", targets::table(results)),
         ("setup", setup(results)),
         ("scenarios", main.iter().map(|o| scenario(o)).collect()),
         ("sweep", sweep(&results.sweep)),
@@ -222,7 +226,7 @@ fn sweep(outcomes: &[Outcome]) -> String {
             out,
             "| {} | {} | {} | {} | {} | {} | {per_user:.1} µs | {} | {} | {} |",
             count(outcome.site_users as u64),
-            count(outcome.scenario.site.member_count() as u64),
+            members(outcome),
             count(outcome.ours.server.all),
             seconds(o.wall),
             seconds(o.cpu),
@@ -247,6 +251,14 @@ fn sweep(outcomes: &[Outcome]) -> String {
         }
     }
     out
+}
+
+fn members(outcome: &Outcome) -> String {
+    let members = count(outcome.scenario.site.member_count() as u64);
+    match outcome.scenario.key {
+        "site-only" => format!("{members} (site only)"),
+        _ => members,
+    }
 }
 
 fn planner(results: &Results) -> String {

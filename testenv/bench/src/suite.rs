@@ -16,6 +16,7 @@ use crate::ldap::LdapDirectory;
 use crate::manifest::{self, DirectoryTarget};
 use crate::people::Population;
 use crate::planner::{self, PlannerTiming};
+use crate::report::count;
 use crate::scenario::{Outcome, Runner, Scenario};
 use crate::site::{SiteSpec, SiteState};
 
@@ -77,6 +78,8 @@ pub struct Options {
     pub sizes: Sizes,
     pub with_ad: bool,
     pub planner_runs: usize,
+    /// Keys of the scenarios to run; all when empty.
+    pub only: Vec<String>,
 }
 
 /// Everything the report shows.
@@ -100,7 +103,10 @@ pub async fn run(options: &Options) -> Result<Results, BenchError> {
     let clock = Instant::now();
     let ldap = LdapDirectory::start(sizes.ldap_people, sizes.ldap_levels - 1)?;
     setup.push((
-        format!("OpenLDAP with {} people (slapadd)", sizes.ldap_people),
+        format!(
+            "OpenLDAP with {} people (slapadd)",
+            count(sizes.ldap_people as u64)
+        ),
         clock.elapsed(),
     ));
     let small = LdapDirectory::start(sizes.small_ldap_people, 1)?;
@@ -110,7 +116,10 @@ pub async fn run(options: &Options) -> Result<Results, BenchError> {
         let clock = Instant::now();
         let target = ad_group::ensure(sizes.ad_members, &options.work)?;
         setup.push((
-            format!("Samba AD group of {} people", sizes.ad_members),
+            format!(
+                "Samba AD group of {} people",
+                count(sizes.ad_members as u64)
+            ),
             clock.elapsed(),
         ));
         Some(target)
@@ -131,21 +140,34 @@ pub async fn run(options: &Options) -> Result<Results, BenchError> {
 
     let mut directory_reads = Vec::new();
     let everyone = ldap.group(0);
-    let label = format!("OpenLDAP group of {} people", everyone.1.clone().count());
+    let label = format!(
+        "OpenLDAP group of {} people",
+        count(everyone.1.clone().count() as u64)
+    );
     directory_reads.push((label, time_directory_read(&everyone.0).await?));
     if let Some(target) = &ad {
-        let label = format!("Active Directory group of {} people", sizes.ad_members);
+        let label = format!(
+            "Active Directory group of {} people",
+            count(sizes.ad_members as u64)
+        );
         directory_reads.push((label, time_directory_read(target).await?));
     }
 
     let planner = time_planner(&everyone, &sizes, options.planner_runs)?;
+    let chosen = |scenario: &Scenario| {
+        options.only.is_empty() || options.only.iter().any(|key| key == scenario.key)
+    };
     let mut scenarios = Vec::new();
     for scenario in main_scenarios(&ldap, ad.as_ref(), &sizes) {
-        scenarios.push(runner.run(&scenario).await?);
+        if chosen(&scenario) {
+            scenarios.push(runner.run(&scenario).await?);
+        }
     }
     let mut sweep = Vec::new();
     for scenario in sweep_scenarios(&ldap, &small, &sizes) {
-        sweep.push(runner.run(&scenario).await?);
+        if chosen(&scenario) {
+            sweep.push(runner.run(&scenario).await?);
+        }
     }
 
     if options.with_ad && !samba_was_running {
@@ -339,5 +361,16 @@ fn sweep_scenarios(ldap: &LdapDirectory, small: &LdapDirectory, sizes: &Sizes) -
         step.latency = None;
         scenarios.push(step);
     }
+    // The largest site with the smallest group: what the Jira Align side alone costs.
+    let mut site_only = scenario(
+        "site-only",
+        "5. Size sweep",
+        small.group(0),
+        Population::LdapBulk,
+        sizes.sweep[2],
+        SiteState::InStep,
+    );
+    site_only.latency = None;
+    scenarios.push(site_only);
     scenarios
 }

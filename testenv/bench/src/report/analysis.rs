@@ -1,195 +1,204 @@
-//! The targets of the issue, judged from the run's own figures, and the analysis: where the
-//! time goes in each scenario and what the principal cost left is.
+//! The analysis: where the time and memory go in each scenario and what the principal cost
+//! left is, in sentences built from the run's own figures.
 
 use std::fmt::Write;
-use std::time::Duration;
 
-use super::format::{count, mib, seconds, short};
-use crate::floor::ratio;
-use crate::scenario::{Outcome, Side};
+use super::figures::{find, floor_ratio, speedup};
+use super::format::{count, mib, seconds};
 use crate::suite::Results;
 
-/// The site size at which memory and planning are judged.
-const LARGE_SITE: usize = 100_000;
-
-fn find<'a>(results: &'a Results, key: &str) -> Option<&'a Outcome> {
-    results
-        .scenarios
-        .iter()
-        .chain(&results.sweep)
-        .find(|o| o.scenario.key == key)
-}
-
-fn speedup(outcome: &Outcome) -> f64 {
-    let ours = outcome.ours.measurement.wall.as_secs_f64();
-    outcome.baseline.measurement.wall.as_secs_f64() / ours.max(f64::MIN_POSITIVE)
-}
-
-fn floor_ratio(side: &Side) -> Option<f64> {
-    ratio(side.measurement.wall, side.floor)
-}
-
-fn failed(side: &Side) -> u64 {
-    side.measurement.report["counts"]["failed"]
-        .as_u64()
-        .unwrap_or(u64::MAX)
-}
-
-fn per_user_requests(side: &Side) -> u64 {
-    let c = &side.measurement.counts;
-    c.find + c.get + c.create + c.patch
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met { "yes" } else { "**no**" }
-}
-
-/// The targets table.
-pub fn targets(results: &Results) -> String {
-    let mut rows: Vec<(String, String, &str)> = Vec::new();
-    for (key, name) in [("steady", "Steady state"), ("churn", "Churn")] {
-        let Some(o) = find(results, key) else {
-            continue;
-        };
-        let fast = speedup(o);
-        rows.push((
-            format!("{name}: at least 8 times faster than the baseline"),
-            format!("{fast:.1}×"),
-            verdict(fast >= 8.0),
-        ));
-        let near = floor_ratio(&o.ours).unwrap_or(f64::INFINITY);
-        rows.push((
-            format!("{name}: within 1.3 times of the floor"),
-            format!("{near:.2}"),
-            verdict(near <= 1.3),
-        ));
-    }
-    if let Some(o) = find(results, "throttled") {
-        let near = floor_ratio(&o.ours).unwrap_or(f64::INFINITY);
-        rows.push((
-            "Throttled: within 1.1 times of the budget's floor".into(),
-            format!("{near:.2}"),
-            verdict(near <= 1.1),
-        ));
-        let failed = failed(&o.ours);
-        rows.push((
-            "Throttled: no action failed because of 429s".into(),
-            format!(
-                "{} 429 answers, {} retries, {failed} failed",
-                o.ours.server.throttled, o.ours.measurement.counts.retries
-            ),
-            verdict(failed == 0 && o.ours.problems.is_empty()),
-        ));
-    }
-    let large: Vec<&Outcome> = results
-        .scenarios
-        .iter()
-        .chain(&results.sweep)
-        .filter(|o| o.site_users >= LARGE_SITE)
-        .collect();
-    if let Some(peak) = large
-        .iter()
-        .map(|o| o.ours.measurement.peak_rss_bytes)
-        .max()
-    {
-        rows.push((
-            "Peak memory under 100 MiB at 100,000 Jira Align users".into(),
-            format!("{} (largest of {} runs)", mib(peak), large.len()),
-            verdict(peak < 100 * 1024 * 1024),
-        ));
-    }
-    if let Some(slowest) = results.planner.iter().map(|t| t.cpu_median).max() {
-        let users = results.planner.first().map_or(0, |t| t.jira_users);
-        rows.push((
-            format!(
-                "Planning {} users in under 50 ms of CPU",
-                count(users as u64)
-            ),
-            format!("{} (median, slowest input)", short(slowest)),
-            verdict(slowest < Duration::from_millis(50) && users >= LARGE_SITE),
-        ));
-    }
-    if let Some((text, met)) = linearity(&results.sweep) {
-        rows.push(("Cost grows linearly with size".into(), text, verdict(met)));
-    }
-    let steady: Vec<&Outcome> = ["steady", "sweep-small", "sweep-medium", "sweep-large"]
-        .iter()
-        .filter_map(|key| find(results, key))
-        .collect();
-    if !steady.is_empty() {
-        let per_user: u64 = steady.iter().map(|o| per_user_requests(&o.ours)).sum();
-        rows.push((
-            "No per-user request in the steady state".into(),
-            format!(
-                "{per_user} find, get, create or patch requests in {} runs",
-                steady.len()
-            ),
-            verdict(per_user == 0),
-        ));
-    }
-
-    let mut out = String::from("| target | measured | met |\n|---|---|---|\n");
-    for (target, measured, met) in rows {
-        let _ = writeln!(out, "| {target} | {measured} | {met} |");
-    }
-    out
-}
-
-/// Judged linear when each added site user costs the largest step at most 1.5 times the
-/// CPU it cost the step before (the smallest site is mostly start-up), and the two larger
-/// sites need the same requests per site user within 10 %.
-fn linearity(sweep: &[Outcome]) -> Option<(String, bool)> {
-    let [small, middle, large] = sweep else {
-        return None;
-    };
-    let cpu = |o: &Outcome| o.ours.measurement.cpu.as_secs_f64();
-    let users = |o: &Outcome| o.site_users as f64;
-    let marginal = |a: &Outcome, b: &Outcome| (cpu(b) - cpu(a)) / (users(b) - users(a));
-    let (first, second) = (marginal(small, middle), marginal(middle, large));
-    let requests = |o: &Outcome| o.ours.server.all as f64 / users(o);
-    let request_growth = requests(large) / requests(middle);
-    let text = format!(
-        "CPU per added site user {:.1} µs up to {}, {:.1} µs from there to {}; requests per \
-         site user ×{request_growth:.2} from {} to {}",
-        first * 1e6,
-        count(middle.site_users as u64),
-        second * 1e6,
-        count(large.site_users as u64),
-        count(middle.site_users as u64),
-        count(large.site_users as u64),
-    );
-    let met = second <= 1.5 * first.max(0.0) && (0.9..=1.1).contains(&request_growth);
-    Some((text, met))
-}
-
-/// Where the time goes, scenario by scenario, from the figures of this run.
+/// Where the time goes, scenario by scenario, and the principal cost left.
 pub fn analysis(results: &Results) -> String {
     let mut out = String::new();
-    if let Some(o) = find(results, "steady") {
-        let ours = &o.ours.measurement;
-        let _ = writeln!(
-            out,
-            "- **Steady state.** Our run took {} for {} requests ({} listing pages of 100 \
-             users); the floor of those requests at 8 in flight is {}. Both sides were read \
-             after {}, so planning, the empty apply and the report took {}. The baseline, one \
-             request at a time with whole objects, took {} and {} of CPU against our {}.",
-            seconds(ours.wall),
-            count(o.ours.server.all),
-            count(ours.counts.list),
-            seconds(o.ours.floor),
-            ours.read.map_or("-".into(), seconds),
-            seconds(ours.wall.saturating_sub(ours.read.unwrap_or_default())),
-            seconds(o.baseline.measurement.wall),
-            seconds(o.baseline.measurement.cpu),
-            seconds(ours.cpu),
-        );
-    }
-    for (name, read) in &results.directory_reads {
-        let _ = writeln!(
-            out,
-            "- **{name}** read alone by the operator's reader: {}.",
-            seconds(*read)
-        );
-    }
+    steady(&mut out, results);
+    churn(&mut out, results);
+    first_sync(&mut out, results);
+    throttled(&mut out, results);
+    memory(&mut out, results);
+    active_directory(&mut out, results);
+    principal(&mut out, results);
     out
+}
+
+fn percent(part: u64, whole: u64) -> f64 {
+    part as f64 * 100.0 / whole.max(1) as f64
+}
+
+fn steady(out: &mut String, results: &Results) {
+    let Some(o) = find(results, "steady") else {
+        return;
+    };
+    let (ours, base) = (&o.ours.measurement, &o.baseline.measurement);
+    let ratio = floor_ratio(&o.ours).unwrap_or(f64::NAN);
+    let base_ratio = floor_ratio(&o.baseline).unwrap_or(f64::NAN);
+    let directory = results
+        .directory_reads
+        .first()
+        .map_or(String::new(), |(name, took)| {
+            format!(
+                " Reading the {name} alone takes {}, alongside.",
+                seconds(*took)
+            )
+        });
+    let _ = writeln!(
+        out,
+        "- **Steady state.** Ours read both sides in {} and was done in {}: {} listing pages \
+         of 100 users, 8 at a time at 50 ms, make a floor of {} ({ratio:.2} of it used).{directory} \
+         The baseline reads the same pages one at a time and took {} ({base_ratio:.2} of its \
+         own floor), {:.1} times as long. With 8 requests in flight the speed-up is 8 × \
+         {base_ratio:.2} ÷ {ratio:.2}: it passes 8 only if ours stays closer to its floor \
+         than the baseline does to its own, which the run's fixed costs (process start, the \
+         first page read alone, planning, the directory read sharing the two cores) do not \
+         allow by much.",
+        ours.read.map_or("-".into(), seconds),
+        seconds(ours.wall),
+        count(ours.counts.list),
+        seconds(o.ours.floor),
+        seconds(base.wall),
+        speedup(o),
+    );
+}
+
+fn churn(out: &mut String, results: &Results) {
+    let Some(o) = find(results, "churn") else {
+        return;
+    };
+    let (ours, base) = (&o.ours.measurement.counts, &o.baseline.measurement.counts);
+    let _ = writeln!(
+        out,
+        "- **Churn.** Besides {} listing pages, ours sent {} creates, {} patches (each user's \
+         repair, update and status change in one) and {} reads that confirm a status change \
+         took; those reads are {:.0} % of its requests and the largest share that could \
+         still go. The baseline sent {} patches, one per kind of change. Ours took {}, the \
+         baseline {} ({:.1} times as long), each within {:.2} and {:.2} of its floor.",
+        count(ours.list),
+        count(ours.create),
+        count(ours.patch),
+        count(ours.get),
+        percent(ours.get, ours.total()),
+        count(base.patch),
+        seconds(o.ours.measurement.wall),
+        seconds(o.baseline.measurement.wall),
+        speedup(o),
+        floor_ratio(&o.ours).unwrap_or(f64::NAN),
+        floor_ratio(&o.baseline).unwrap_or(f64::NAN),
+    );
+}
+
+fn first_sync(out: &mut String, results: &Results) {
+    let Some(o) = find(results, "first-sync") else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "- **First sync.** {} creates, one POST each, bound the run: their floor at 8 in \
+         flight is {}; ours took {}, the baseline {} ({:.1} times as long).",
+        count(o.ours.measurement.counts.create),
+        seconds(o.ours.floor),
+        seconds(o.ours.measurement.wall),
+        seconds(o.baseline.measurement.wall),
+        speedup(o),
+    );
+}
+
+fn throttled(out: &mut String, results: &Results) {
+    let Some(o) = find(results, "throttled") else {
+        return;
+    };
+    let per_minute = o.scenario.per_minute.unwrap_or_default();
+    let (ours, base) = (&o.ours, &o.baseline);
+    let _ = writeln!(
+        out,
+        "- **Throttled.** At {per_minute} requests a minute both clients wait for the budget, \
+         not for answers: ours needed {} requests ({} at that rate) and took {}; {} answers \
+         were 429 and {} requests were retried after their `Retry-After`. The baseline needed \
+         {} and took {}. Under a budget only the number of requests counts; ours saves the \
+         separate patches by sending each user's changes in one. The client paces itself at \
+         the configured rate from its first request, so it never gains from the simulator's \
+         fixed window opening with a full minute of budget: a client that burst could finish \
+         up to one window earlier, and be refused far more often on a real site.",
+        count(ours.server.all - ours.server.throttled),
+        seconds(ours.floor),
+        seconds(ours.measurement.wall),
+        ours.server.throttled,
+        ours.measurement.counts.retries,
+        count(base.server.all - base.server.throttled),
+        seconds(base.measurement.wall),
+    );
+}
+
+fn memory(out: &mut String, results: &Results) {
+    let (Some(full), Some(site)) = (find(results, "sweep-large"), find(results, "site-only"))
+    else {
+        return;
+    };
+    let (full, site) = (&full.ours.measurement, &site.ours.measurement);
+    let limit = 100 * 1024 * 1024;
+    let verdict = if full.peak_rss_bytes >= limit && site.peak_rss_bytes < limit {
+        " The memory target is missed on the directory side, not on the Jira Align listing."
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "- **Memory and CPU.** Without added latency, the {}-user site with its {}-member \
+         group peaks at {} and uses {} of CPU; the same site with a {}-member group (the \
+         *site only* row) peaks at {} and uses {}. Reading and holding the large group thus \
+         takes about {} and {} of CPU.{verdict}",
+        count(find(results, "sweep-large").map_or(0, |o| o.site_users as u64)),
+        count(find(results, "sweep-large").map_or(0, |o| o.scenario.site.member_count() as u64)),
+        mib(full.peak_rss_bytes),
+        seconds(full.cpu),
+        count(find(results, "site-only").map_or(0, |o| o.scenario.site.member_count() as u64)),
+        mib(site.peak_rss_bytes),
+        seconds(site.cpu),
+        mib(full.peak_rss_bytes.saturating_sub(site.peak_rss_bytes)),
+        seconds(full.cpu.saturating_sub(site.cpu)),
+    );
+}
+
+fn active_directory(out: &mut String, results: &Results) {
+    let Some(o) = find(results, "ad-steady") else {
+        return;
+    };
+    let read = results
+        .directory_reads
+        .iter()
+        .find(|(name, _)| name.starts_with("Active Directory"))
+        .map_or("-".into(), |(_, took)| seconds(*took));
+    let _ = writeln!(
+        out,
+        "- **Active Directory.** Reading the {}-member Samba group alone takes {read}, against \
+         a listing floor of {} for its site: with AD the directory read sets the pace of the \
+         steady state (ours {}, baseline {}).",
+        count(o.scenario.site.member_count() as u64),
+        seconds(o.ours.floor),
+        seconds(o.ours.measurement.wall),
+        seconds(o.baseline.measurement.wall),
+    );
+}
+
+fn principal(out: &mut String, results: &Results) {
+    let Some(o) = find(results, "steady") else {
+        return;
+    };
+    let rss = |key| find(results, key).map_or(0, |o| o.ours.measurement.peak_rss_bytes);
+    let directory_share = rss("sweep-large").saturating_sub(rss("site-only"));
+    let site_share = rss("site-only").saturating_sub(rss("sweep-small"));
+    let memory = if directory_share > site_share {
+        " Memory and CPU are led by the directory read of the large group, outside the Jira \
+         Align client: it costs more than listing the whole site."
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "\n**Principal cost left.** In the steady state, the round trips of the Jira Align \
+         listing: {} pages of 100 users (the most the API returns), 8 at a time, {} at \
+         50 ms; ours runs at {:.2} of that floor. Beyond it, only more requests in flight \
+         (`maxConcurrency`, if the site allows) would help.{memory}",
+        count(o.ours.measurement.counts.list),
+        seconds(o.ours.floor),
+        floor_ratio(&o.ours).unwrap_or(f64::NAN),
+    );
 }
