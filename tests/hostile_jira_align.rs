@@ -195,7 +195,7 @@ async fn a_listing_that_cannot_be_read_voids_the_run() {
             "arrays nested 100,000 deep",
             Reply::json(200, deep),
             "JiraAlignInvalidResponse",
-            "recursion limit exceeded",
+            "item 0: expected a user object, got an array",
         ),
         (
             "a user with no id",
