@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use futures::StreamExt;
-use futures::stream;
+use futures::{future, stream};
 use tokio::task::{JoinError, JoinHandle};
 use tracing::debug;
 
@@ -42,9 +43,16 @@ impl Client {
         // Pages are fetched as slots free up, each by a task of its own (so work on the
         // caller's thread, such as reading the directory, does not hold them up), and added
         // in page order. A page fails the listing only once the listing reaches it: pages
-        // past the end are never read, and their tasks are stopped.
+        // past the end are never read, and their tasks are stopped. Once any page comes
+        // back short, no page after it is asked for.
         let window = self.budget().limits().max_concurrency as usize;
+        let last = Arc::new(AtomicUsize::new(MAX_PAGES));
+        let still_needed = {
+            let last = Arc::clone(&last);
+            move |page: &usize| future::ready(*page <= last.load(Ordering::Relaxed))
+        };
         let mut pages = stream::iter(1..MAX_PAGES)
+            .take_while(still_needed)
             .map(|page| Spawned(tokio::spawn(reader.clone().read(page))))
             .buffer_unordered(window);
         let mut arrived = BTreeMap::new();
@@ -67,6 +75,9 @@ impl Client {
                 op: Operation::ListUsers,
                 detail: format!("the task reading a page ended early ({error})"),
             })?;
+            if users.as_ref().is_ok_and(|users| users.len() < PAGE_SIZE) {
+                last.fetch_min(page, Ordering::Relaxed);
+            }
             arrived.insert(page, users);
         }
 
