@@ -117,7 +117,7 @@ pub async fn run(options: &Options) -> Result<Results, BenchError> {
         let target = ad_group::ensure(sizes.ad_members, &options.work)?;
         setup.push((
             format!(
-                "Samba AD group of {} people",
+                "Samba AD DC running with the group of {} people (created on the first run)",
                 count(sizes.ad_members as u64)
             ),
             clock.elapsed(),

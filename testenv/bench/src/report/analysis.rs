@@ -43,7 +43,8 @@ fn steady(out: &mut String, results: &Results) {
     let _ = writeln!(
         out,
         "- **Steady state.** Ours read both sides in {} and was done in {}: {} listing pages \
-         of 100 users, 8 at a time at 50 ms, make a floor of {} ({ratio:.2} of it used).{directory} \
+         of 100 users, 8 at a time at 50 ms, make a floor of {}, so ours took {ratio:.2} times \
+         its floor.{directory} \
          The baseline reads the same pages one at a time and took {} ({base_ratio:.2} of its \
          own floor), {:.1} times as long. With 8 requests in flight the speed-up is 8 × \
          {base_ratio:.2} ÷ {ratio:.2}: it passes 8 only if ours stays closer to its floor \
@@ -110,8 +111,9 @@ fn throttled(out: &mut String, results: &Results) {
     let _ = writeln!(
         out,
         "- **Throttled.** At {per_minute} requests a minute both clients wait for the budget, \
-         not for answers: ours needed {} requests ({} at that rate) and took {}; {} answers \
-         were 429 and {} requests were retried after their `Retry-After`. The baseline needed \
+         not for answers: ours needed {} requests ({} at that rate) and took {}; the site \
+         answered 429 {} times and the client retried {} times, after each `Retry-After`. The \
+         baseline needed \
          {} and took {}. Under a budget only the number of requests counts; ours saves the \
          separate patches by sending each user's changes in one. The client paces itself at \
          the configured rate from its first request, so it never gains from the simulator's \

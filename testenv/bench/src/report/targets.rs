@@ -46,7 +46,7 @@ pub fn table(results: &Results) -> String {
         rows.push((
             "Throttled: no action failed because of 429s".into(),
             format!(
-                "{} 429 answers, {} retries, {failed} failed",
+                "429 answers: {}, retries: {}, failed: {failed}",
                 o.ours.server.throttled, o.ours.measurement.counts.retries
             ),
             verdict(failed == 0 && o.ours.problems.is_empty()),
