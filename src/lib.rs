@@ -9,6 +9,7 @@ pub mod crd;
 pub mod directory;
 pub mod jira_align;
 pub mod logging;
+pub mod memory;
 pub mod plan;
 pub mod snapshot;
 pub mod sync;

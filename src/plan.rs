@@ -212,7 +212,7 @@ fn plan_member(input: &PlanInput<'_>, member: &DirectoryUser, user: &JiraUser, p
 
     if needs_status && !policy.reactivate {
         plan.skipped.push(skip(
-            member.key.clone(),
+            member.key.to_string(),
             user.id,
             SkipReason::PolicyOff {
                 action: "reactivate",
@@ -224,7 +224,7 @@ fn plan_member(input: &PlanInput<'_>, member: &DirectoryUser, user: &JiraUser, p
         Some(repair) if policy.repair_missing_fields => steps.push(repair),
         Some(_) if reactivating => {
             plan.skipped.push(skip(
-                member.key.clone(),
+                member.key.to_string(),
                 user.id,
                 SkipReason::RepairDisabled,
             ));
@@ -247,7 +247,7 @@ fn plan_member(input: &PlanInput<'_>, member: &DirectoryUser, user: &JiraUser, p
     }
     let reason = describe_member_steps(&steps);
     plan.actions.push(UserAction {
-        key: member.key.clone(),
+        key: member.key.to_string(),
         jira_id: Some(user.id),
         steps,
         reason,
@@ -263,7 +263,7 @@ fn plan_create(
     if !input.policy.create {
         let reason = SkipReason::PolicyOff { action: "create" };
         plan.skipped.push(Skip {
-            key: member.key.clone(),
+            key: member.key.to_string(),
             jira_id: None,
             reason,
         });
@@ -279,18 +279,18 @@ fn plan_create(
     if let Some((field, _)) = missing {
         let reason = SkipReason::MissingDirectoryField { field };
         plan.skipped.push(Skip {
-            key: member.key.clone(),
+            key: member.key.to_string(),
             jira_id: None,
             reason,
         });
         return;
     }
     // Jira Align refuses a second user with the same email; say so instead of failing.
-    let email = member.email.clone().unwrap_or_default();
+    let email = member.email.as_deref().unwrap_or_default().to_string();
     if let Some(holder) = index.email_holder(&email) {
         let reason = SkipReason::EmailInUse { jira_id: holder };
         plan.skipped.push(Skip {
-            key: member.key.clone(),
+            key: member.key.to_string(),
             jira_id: None,
             reason,
         });
@@ -299,11 +299,15 @@ fn plan_create(
 
     let fields = overrides::resolve(input.defaults, input.overrides, member);
     let user = NewUser {
-        first_name: member.first_name.clone().unwrap_or_default(),
-        last_name: member.last_name.clone().unwrap_or_default(),
+        first_name: member.first_name.as_deref().unwrap_or_default().to_string(),
+        last_name: member.last_name.as_deref().unwrap_or_default().to_string(),
         email,
-        external_id: (input.match_on == MatchOn::ExternalId).then(|| member.key.clone()),
-        title: member.title.clone().filter(|t| !t.trim().is_empty()),
+        external_id: (input.match_on == MatchOn::ExternalId).then(|| member.key.to_string()),
+        title: member
+            .title
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
+            .map(str::to_string),
         role_id: fields.role_id,
         cost_center_id: fields.cost_center_id,
         division_id: fields.division_id,
@@ -319,7 +323,7 @@ fn plan_create(
         ),
     };
     plan.actions.push(UserAction {
-        key: member.key.clone(),
+        key: member.key.to_string(),
         jira_id: None,
         steps: vec![Step::Create { user }],
         reason,
@@ -333,15 +337,11 @@ fn plan_leaver(
     user: &JiraUser,
     plan: &mut Plan,
 ) {
-    let display_key = user
-        .external_id
-        .clone()
-        .or(user.email.clone())
-        .unwrap_or(key.into());
     let display_key = match input.match_on {
-        MatchOn::ExternalId => display_key,
-        MatchOn::Email => user.email.clone().unwrap_or(display_key),
+        MatchOn::ExternalId => user.external_id.as_deref().or(user.email.as_deref()),
+        MatchOn::Email => user.email.as_deref().or(user.external_id.as_deref()),
     };
+    let display_key = display_key.unwrap_or(key).to_string();
     if let Some(by) = protection.protects(&display_key, user) {
         plan.skipped
             .push(skip(display_key, user.id, SkipReason::Protected { by }));
@@ -396,7 +396,7 @@ fn repair_step(input: &PlanInput<'_>, user: &JiraUser) -> Option<Step> {
 
 fn attribute_drift(member: &DirectoryUser, user: &JiraUser) -> Vec<FieldChange> {
     let mut changes = Vec::new();
-    let mut compare = |field: &'static str, want: &Option<String>, have: &Option<String>| {
+    let mut compare = |field: &'static str, want: &Option<Box<str>>, have: &Option<Box<str>>| {
         let Some(want) = want.as_deref().filter(|w| !w.trim().is_empty()) else {
             return;
         };
@@ -409,7 +409,7 @@ fn attribute_drift(member: &DirectoryUser, user: &JiraUser) -> Vec<FieldChange> 
         if !same {
             changes.push(FieldChange {
                 field,
-                from: have.clone(),
+                from: have.as_deref().map(str::to_string),
                 to: want.to_string(),
             });
         }

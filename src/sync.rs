@@ -10,6 +10,7 @@ use crate::apply::{ApplyOutcome, apply};
 use crate::crd::{ActionCounts, JiraAlignSpec, JiraAlignUserSyncSpec, PlanSummary};
 use crate::directory::{self, DirectoryConfig, DirectoryError};
 use crate::jira_align::{Client, ClientConfig, JiraAlignError};
+use crate::memory;
 use crate::plan::{Plan, PlanInput, plan};
 
 /// Most deactivation keys copied into a plan summary.
@@ -129,10 +130,13 @@ pub async fn run(inputs: SyncInputs<'_>, client: &Client) -> Result<SyncReport, 
     let started = Instant::now();
     let spec = inputs.spec;
 
-    let (members, users) = tokio::join!(
-        directory::read_members_at(&inputs.directory, inputs.now),
-        client.list_users()
-    );
+    let directory = async {
+        let members = directory::read_members_at(&inputs.directory, inputs.now).await;
+        memory::release_freed();
+        members
+    };
+    let (members, users) = tokio::join!(directory, client.list_users());
+    memory::release_freed();
     let members = members?;
     let users = users?;
     tracing::info!(

@@ -55,7 +55,7 @@ async fn nesting_primary_group_disabled_and_expired_over_ldaps() {
         ]
     );
     let pat = user(&snapshot, "pat.nguyen");
-    assert_eq!(pat.dn, "CN=Nguyen\\, Pat,OU=JiraAlign,DC=example,DC=test");
+    assert_eq!(&*pat.dn, "CN=Nguyen\\, Pat,OU=JiraAlign,DC=example,DC=test");
     assert_eq!(pat.email.as_deref(), Some("pat.nguyen@example.test"));
     assert_eq!(pat.first_name.as_deref(), Some("Pat"));
     assert_eq!(pat.last_name.as_deref(), Some("Nguyen"));

@@ -56,7 +56,7 @@ async fn nested_groups_with_a_cycle_over_starttls() {
         ]
     );
     let alice = &snapshot.users[0];
-    assert_eq!(alice.dn, StandardLdap::user_dn("alice"));
+    assert_eq!(&*alice.dn, StandardLdap::user_dn("alice"));
     assert_eq!(alice.email.as_deref(), Some("alice@example.com"));
     assert_eq!(alice.first_name.as_deref(), Some("Alice"));
     assert_eq!(alice.last_name.as_deref(), Some("Adams"));
@@ -157,7 +157,7 @@ async fn union_of_groups_with_overrides_and_a_user_filter() {
         let in_contractors = user.groups.contains(&contractors);
         assert_eq!(
             in_contractors,
-            StandardLdap::CONTRACTORS.contains(&user.key.as_str())
+            StandardLdap::CONTRACTORS.contains(&&*user.key)
         );
     }
     let judy = user(&snapshot, "judy");

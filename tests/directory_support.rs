@@ -65,16 +65,12 @@ pub fn rule(member_of: Option<&str>, attribute: Option<&str>, value: &str) -> Ov
 }
 
 pub fn keys(snapshot: &DirectorySnapshot) -> Vec<&str> {
-    snapshot
-        .users
-        .iter()
-        .map(|user| user.key.as_str())
-        .collect()
+    snapshot.users.iter().map(|user| &*user.key).collect()
 }
 
 /// The entitled user with this key.
 pub fn user<'a>(snapshot: &'a DirectorySnapshot, key: &str) -> &'a DirectoryUser {
-    let found = snapshot.users.iter().find(|user| user.key == key);
+    let found = snapshot.users.iter().find(|user| &*user.key == key);
     found.unwrap_or_else(|| panic!("{key} is not entitled"))
 }
 

@@ -150,7 +150,8 @@ pub struct JiraAlignSpec {
     #[schemars(range(min = 1, max = 100000))]
     pub requests_per_minute: u32,
 
-    /// Most requests in flight at once to the site. Default 8.
+    /// Most requests in flight at once to the site. Default 10. The load on the site is
+    /// bounded by requestsPerMinute; this only hides the latency of each answer.
     #[serde(default = "default_concurrency")]
     #[schemars(range(min = 1, max = 64))]
     pub max_concurrency: u32,
@@ -165,7 +166,7 @@ fn default_rpm() -> u32 {
     600
 }
 fn default_concurrency() -> u32 {
-    8
+    10
 }
 fn default_timeout() -> u32 {
     30

@@ -12,7 +12,7 @@ use super::DirectoryConfig;
 use super::error::DirectoryError;
 use super::filter::{equals, or};
 use super::session::{BaseRead, Session};
-use super::users::{Roster, require_members};
+use super::users::{Roster, Verdict, require_members};
 use super::walker::{WalkError, walk};
 use lookup::DirectoryLookup;
 
@@ -46,11 +46,17 @@ pub(crate) async fn read(
             repeats = found.repeats,
             "walked group"
         );
-        let dns: Vec<String> = found.members.iter().map(|(dn, _)| dn.clone()).collect();
+        // A DN has one verdict however many groups reach it, so the group's entitled
+        // members are its own entitled verdicts.
+        let entitled = found
+            .members
+            .iter()
+            .filter(|(_, verdict)| matches!(verdict, Verdict::Entitled(_)))
+            .count();
         for (_, verdict) in found.members {
             roster.add(verdict);
         }
-        require_members(config, group, roster.entitled_among(&dns))?;
+        require_members(config, group, entitled)?;
     }
 
     for group in &config.override_groups {

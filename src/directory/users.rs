@@ -2,7 +2,8 @@
 //! a reason), members reached through several groups are kept once, override data is attached,
 //! and the result is sorted by key so that two reads of the same directory compare equal.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -39,11 +40,19 @@ pub(crate) fn wanted_attributes(config: &DirectoryConfig) -> Vec<String> {
     wanted
 }
 
-/// What became of one member entry.
+/// What became of one member entry. Shared rather than copied: the walk's cache, its result
+/// and the roster all hold the same verdicts, and a group of 50,000 members would otherwise
+/// be held three times over.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Verdict {
-    Entitled(DirectoryUser),
-    Excluded(ExcludedMember),
+    Entitled(Arc<DirectoryUser>),
+    Excluded(Arc<ExcludedMember>),
+}
+
+impl Verdict {
+    pub fn excluded(member: ExcludedMember) -> Verdict {
+        Verdict::Excluded(Arc::new(member))
+    }
 }
 
 /// Judges one member entry at `now`. An unusable value of a wanted attribute fails the read:
@@ -69,7 +78,7 @@ fn judge_entry(
     let names = &config.attributes;
     let key = entry.text(&names.key)?;
     let excluded = |reason, key| {
-        Verdict::Excluded(ExcludedMember {
+        Verdict::excluded(ExcludedMember {
             dn: entry.dn.clone(),
             key,
             reason,
@@ -89,28 +98,31 @@ fn judge_entry(
             attributes.insert(name.to_ascii_lowercase(), values);
         }
     }
-    Ok(Verdict::Entitled(DirectoryUser {
-        dn: entry.dn.clone(),
-        key,
-        email: entry.text(&names.email)?,
-        first_name: entry.text(&names.first_name)?,
-        last_name: entry.text(&names.last_name)?,
-        title: entry.text(&names.title)?,
+    let text = |name: &str| Ok(entry.text(name)?.map(String::into_boxed_str));
+    Ok(Verdict::Entitled(Arc::new(DirectoryUser {
+        dn: entry.dn.as_str().into(),
+        key: key.into(),
+        email: text(&names.email)?,
+        first_name: text(&names.first_name)?,
+        last_name: text(&names.last_name)?,
+        title: text(&names.title)?,
         groups: BTreeSet::new(),
         attributes,
-    }))
+    })))
 }
 
 /// The members found so far, keyed by canonical DN so each appears once.
 #[derive(Debug, Default)]
 pub(crate) struct Roster {
     members: BTreeMap<String, Verdict>,
+    /// The override groups of entitled members, by canonical DN; set on the users at the end.
+    groups: HashMap<String, BTreeSet<String>>,
 }
 
 impl Roster {
     /// Adds a verdict unless the same DN is already present.
     pub fn add(&mut self, verdict: Verdict) {
-        let dn = match &verdict {
+        let dn: &str = match &verdict {
             Verdict::Entitled(user) => &user.dn,
             Verdict::Excluded(member) => &member.dn,
         };
@@ -122,9 +134,9 @@ impl Roster {
         if let Some(verdict) = self.members.get_mut(canonical_dn)
             && let Verdict::Entitled(user) = verdict
         {
-            *verdict = Verdict::Excluded(ExcludedMember {
-                dn: user.dn.clone(),
-                key: Some(user.key.clone()),
+            *verdict = Verdict::excluded(ExcludedMember {
+                dn: user.dn.to_string(),
+                key: Some(user.key.to_string()),
                 reason: ExclusionReason::FilteredOut,
             });
         }
@@ -133,11 +145,10 @@ impl Roster {
     /// Records that the members with these canonical DNs belong to an override group.
     pub fn add_group(&mut self, group: &str, canonical_dns: &BTreeSet<String>) {
         let group = group.to_lowercase();
-        for (dn, verdict) in &mut self.members {
-            if let Verdict::Entitled(user) = verdict
-                && canonical_dns.contains(dn)
-            {
-                user.groups.insert(group.clone());
+        for dn in canonical_dns {
+            if let Some(Verdict::Entitled(_)) = self.members.get(dn) {
+                let groups = self.groups.entry(dn.clone()).or_default();
+                groups.insert(group.clone());
             }
         }
     }
@@ -150,23 +161,50 @@ impl Roster {
             .count()
     }
 
-    /// The snapshot, sorted by key (ignoring case) and then by DN.
-    pub fn into_snapshot(self) -> DirectorySnapshot {
-        let mut snapshot = DirectorySnapshot::default();
-        for verdict in self.members.into_values() {
+    /// The snapshot, sorted by key (ignoring case) and then by DN. Call it once the walk's
+    /// cache is gone, so that each verdict is moved out rather than copied.
+    pub fn into_snapshot(mut self) -> DirectorySnapshot {
+        let entitled = self
+            .members
+            .values()
+            .filter(|verdict| matches!(verdict, Verdict::Entitled(_)))
+            .count();
+        let mut snapshot = DirectorySnapshot {
+            users: Vec::with_capacity(entitled),
+            excluded: Vec::with_capacity(self.members.len() - entitled),
+        };
+        for (dn, verdict) in self.members {
             match verdict {
-                Verdict::Entitled(user) => snapshot.users.push(user),
-                Verdict::Excluded(member) => snapshot.excluded.push(member),
+                Verdict::Entitled(user) => {
+                    let mut user = Arc::unwrap_or_clone(user);
+                    if let Some(groups) = self.groups.remove(&dn) {
+                        user.groups = groups;
+                    }
+                    snapshot.users.push(user);
+                }
+                Verdict::Excluded(member) => snapshot.excluded.push(Arc::unwrap_or_clone(member)),
             }
         }
         // Members come out in canonical DN order, which the stable sorts keep for equal keys.
         snapshot
             .users
-            .sort_by_cached_key(|user| user.key.to_lowercase());
+            .sort_by(|a, b| cmp_ignoring_case(&a.key, &b.key));
+        snapshot.excluded.sort_by(|a, b| match (&a.key, &b.key) {
+            (Some(a), Some(b)) => cmp_ignoring_case(a, b),
+            (a, b) => a.is_some().cmp(&b.is_some()),
+        });
         snapshot
-            .excluded
-            .sort_by_cached_key(|member| member.key.as_deref().map(str::to_lowercase));
-        snapshot
+    }
+}
+
+/// Orders two keys as their lower-case forms would order, without building those forms for
+/// ASCII keys (nearly all), so sorting a large group allocates nothing.
+fn cmp_ignoring_case(a: &str, b: &str) -> std::cmp::Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        let a = a.bytes().map(|byte| byte.to_ascii_lowercase());
+        a.cmp(b.bytes().map(|byte| byte.to_ascii_lowercase()))
+    } else {
+        a.to_lowercase().cmp(&b.to_lowercase())
     }
 }
 
@@ -257,7 +295,7 @@ mod tests {
         let Verdict::Entitled(found) = verdict else {
             panic!("ann is entitled")
         };
-        assert_eq!(found.key, "ann");
+        assert_eq!(&*found.key, "ann");
         assert_eq!(found.email.as_deref(), Some("a@example.test"));
         assert_eq!(found.first_name, None);
         assert_eq!(
@@ -277,7 +315,7 @@ mod tests {
         );
         assert_eq!(
             judge(&keyless, &config(), now()).expect("judged"),
-            Verdict::Excluded(ExcludedMember {
+            Verdict::excluded(ExcludedMember {
                 dn: "CN=x,DC=example,DC=test".to_string(),
                 key: None,
                 reason: ExclusionReason::MissingKey,
@@ -314,9 +352,9 @@ mod tests {
         assert_eq!(roster.entitled_among(&dns), 1);
 
         let snapshot = roster.into_snapshot();
-        let keys: Vec<&str> = snapshot.users.iter().map(|u| u.key.as_str()).collect();
+        let keys: Vec<&str> = snapshot.users.iter().map(|u| &*u.key).collect();
         assert_eq!(keys, ["Ann", "bob"]);
-        assert_eq!(snapshot.users[1].dn, "CN=Bob,DC=x");
+        assert_eq!(&*snapshot.users[1].dn, "CN=Bob,DC=x");
         assert_eq!(
             snapshot.users[1].groups,
             BTreeSet::from(["cn=contractors,dc=x".to_string()])

@@ -55,13 +55,13 @@ pub enum Patches {
 
 impl ClientConfig {
     /// A configuration with the defaults of the custom resource: 600 requests per minute,
-    /// 8 in flight, 30 s timeout, 5 attempts, selected fields, combined patches.
+    /// 10 in flight, 30 s timeout, 5 attempts, selected fields, combined patches.
     pub fn new(base_url: impl Into<String>, token: impl Into<String>) -> Self {
         ClientConfig {
             base_url: base_url.into(),
             token: token.into(),
             requests_per_minute: 600,
-            max_concurrency: 8,
+            max_concurrency: 10,
             timeout: Duration::from_secs(30),
             max_attempts: RetryPolicy::default().max_attempts,
             listing: Listing::default(),

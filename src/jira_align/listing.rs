@@ -1,5 +1,6 @@
-//! Listing every user of a site: the first page alone, then further pages concurrently up to
-//! the budget's concurrency, added in page order up to the first short page. Any page that
+//! Listing every user of a site, in a task of its own: the first page alone, then further
+//! pages concurrently up to the budget's concurrency, added in page order up to the first
+//! short page. Any page that
 //! fails fails the whole listing, because a partial listing would make missing users look
 //! deletable.
 
@@ -35,52 +36,14 @@ impl Client {
     // meanwhile only cause duplicates, which are dropped. Jira Align deactivates rather than
     // deletes, which makes the shift rare but not impossible.
     pub async fn list_users(&self) -> Result<JiraAlignSnapshot, JiraAlignError> {
-        let mut listing = Listing::default();
         let reader = self.page_reader();
-        let (_, first) = reader.clone().read(0).await;
-        let mut done = listing.add(0, first?)?;
-
-        // Pages are fetched as slots free up, each by a task of its own (so work on the
-        // caller's thread, such as reading the directory, does not hold them up), and added
-        // in page order. A page fails the listing only once the listing reaches it: pages
-        // past the end are never read, and their tasks are stopped. Once any page comes
-        // back short, no page after it is asked for.
         let window = self.budget().limits().max_concurrency as usize;
-        let last = Arc::new(AtomicUsize::new(MAX_PAGES));
-        let still_needed = {
-            let last = Arc::clone(&last);
-            move |page: &usize| future::ready(*page <= last.load(Ordering::Relaxed))
-        };
-        let mut pages = stream::iter(1..MAX_PAGES)
-            .take_while(still_needed)
-            .map(|page| Spawned(tokio::spawn(reader.clone().read(page))))
-            .buffer_unordered(window);
-        let mut arrived = BTreeMap::new();
-        let mut next = 1;
-        while !done {
-            if let Some(users) = arrived.remove(&next) {
-                done = listing.add(next, users?)?;
-                next += 1;
-                continue;
-            }
-            let Some(fetched) = pages.next().await else {
-                let detail =
-                    format!("more than {MAX_PAGES} full pages; the site may be ignoring $skip");
-                return Err(JiraAlignError::InvalidResponse {
-                    op: Operation::ListUsers,
-                    detail,
-                });
-            };
-            let (page, users) = fetched.map_err(|error| JiraAlignError::InvalidResponse {
-                op: Operation::ListUsers,
-                detail: format!("the task reading a page ended early ({error})"),
-            })?;
-            if users.as_ref().is_ok_and(|users| users.len() < PAGE_SIZE) {
-                last.fetch_min(page, Ordering::Relaxed);
-            }
-            arrived.insert(page, users);
-        }
-
+        // The listing runs as a task of its own, so that work on the caller's task (reading
+        // the directory, above all) never delays asking for the next page; dropping the
+        // returned future stops it and every page it started.
+        let listing = Spawned(tokio::spawn(read_pages(reader, window)))
+            .await
+            .map_err(|error| task_ended(&error))??;
         debug!(
             users = listing.users.len(),
             pages = listing.pages,
@@ -148,6 +111,56 @@ impl PageReader {
             &context,
         );
         (page, users.await)
+    }
+}
+
+/// Reads the first page alone, then the others. Pages are fetched as slots free up, each by
+/// a task of its own, and added in page order. A page fails the listing only once the
+/// listing reaches it: pages past the end are never read, and their tasks are stopped. Once
+/// any page comes back short, no page after it is asked for.
+async fn read_pages(reader: PageReader, window: usize) -> Result<Listing, JiraAlignError> {
+    let mut listing = Listing::default();
+    let (_, first) = reader.clone().read(0).await;
+    let mut done = listing.add(0, first?)?;
+
+    let last = Arc::new(AtomicUsize::new(MAX_PAGES));
+    let still_needed = {
+        let last = Arc::clone(&last);
+        move |page: &usize| future::ready(*page <= last.load(Ordering::Relaxed))
+    };
+    let mut pages = stream::iter(1..MAX_PAGES)
+        .take_while(still_needed)
+        .map(|page| Spawned(tokio::spawn(reader.clone().read(page))))
+        .buffer_unordered(window);
+    let mut arrived = BTreeMap::new();
+    let mut next = 1;
+    while !done {
+        if let Some(users) = arrived.remove(&next) {
+            done = listing.add(next, users?)?;
+            next += 1;
+            continue;
+        }
+        let Some(fetched) = pages.next().await else {
+            let detail =
+                format!("more than {MAX_PAGES} full pages; the site may be ignoring $skip");
+            return Err(JiraAlignError::InvalidResponse {
+                op: Operation::ListUsers,
+                detail,
+            });
+        };
+        let (page, users) = fetched.map_err(|error| task_ended(&error))?;
+        if users.as_ref().is_ok_and(|users| users.len() < PAGE_SIZE) {
+            last.fetch_min(page, Ordering::Relaxed);
+        }
+        arrived.insert(page, users);
+    }
+    Ok(listing)
+}
+
+fn task_ended(error: &JoinError) -> JiraAlignError {
+    JiraAlignError::InvalidResponse {
+        op: Operation::ListUsers,
+        detail: format!("the task reading the listing ended early ({error})"),
     }
 }
 

@@ -80,10 +80,10 @@ fn as_u64(value: &Value) -> Option<u64> {
     id.filter(|id| *id > 0)
 }
 
-fn as_text(value: &Value) -> Option<String> {
+fn as_text(value: &Value) -> Option<Box<str>> {
     match value {
-        Value::String(text) if !text.trim().is_empty() => Some(text.clone()),
-        Value::Number(number) => Some(number.to_string()),
+        Value::String(text) if !text.trim().is_empty() => Some(text.as_str().into()),
+        Value::Number(number) => Some(number.to_string().into()),
         _ => None,
     }
 }

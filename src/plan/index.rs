@@ -58,14 +58,12 @@ impl<'a> Index<'a> {
     ) -> Self {
         let mut members_by_key = sorted_by_key(directory.users.iter().map(|member| {
             let key = match match_on {
-                MatchOn::ExternalId => Some(member.key.as_str()),
+                MatchOn::ExternalId => Some(&*member.key),
                 MatchOn::Email => member.email.as_deref(),
             };
             // A member without an email cannot be matched by email; it is keyed by its
             // directory key so that it is still planned (and skipped for the missing field).
-            let key = key
-                .filter(|k| !k.trim().is_empty())
-                .unwrap_or(member.key.as_str());
+            let key = key.filter(|k| !k.trim().is_empty()).unwrap_or(&member.key);
             (SortKey::new(normalized(key)), member)
         }));
 
@@ -101,9 +99,9 @@ impl<'a> Index<'a> {
                 conflicts.push(Conflict {
                     key: dir
                         .first()
-                        .map(|(_, m)| m.key.clone())
+                        .map(|(_, m)| m.key.to_string())
                         .unwrap_or_else(|| key.text.clone().into_owned()),
-                    directory_dns: dir.iter().map(|(_, m)| m.dn.clone()).collect(),
+                    directory_dns: dir.iter().map(|(_, m)| m.dn.to_string()).collect(),
                     jira_ids: ja.iter().map(|(_, u)| u.id).collect(),
                 });
             } else {
@@ -154,7 +152,9 @@ impl<'a> Index<'a> {
 /// large site seldom compares strings.
 #[derive(Clone, Debug, Default)]
 struct SortKey<'a> {
-    prefix: u128,
+    /// Two big-endian words rather than one `u128`, whose 16-byte alignment would pad every
+    /// pair of a 100,000-user index by another 16 bytes.
+    prefix: [u64; 2],
     text: Cow<'a, str>,
 }
 
@@ -163,8 +163,9 @@ impl<'a> SortKey<'a> {
         let mut bytes = [0u8; 16];
         let len = text.len().min(16);
         bytes[..len].copy_from_slice(&text.as_bytes()[..len]);
+        let word = |half: &[u8]| u64::from_be_bytes(half.try_into().unwrap_or_default());
         SortKey {
-            prefix: u128::from_be_bytes(bytes),
+            prefix: [word(&bytes[..8]), word(&bytes[8..])],
             text,
         }
     }
@@ -195,10 +196,33 @@ impl Ord for SortKey<'_> {
 }
 
 /// The pairs in key order; pairs with equal keys keep their snapshot order.
-fn sorted_by_key<K: Ord, T>(pairs: impl Iterator<Item = (K, T)>) -> Vec<(K, T)> {
+/// Sorted in place, without the buffer of a stable sort: equal keys are ordered by their
+/// position in the snapshot instead.
+fn sorted_by_key<K: Ord, T: Position>(pairs: impl Iterator<Item = (K, T)>) -> Vec<(K, T)> {
     let mut pairs: Vec<(K, T)> = pairs.collect();
-    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    pairs.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| a.1.position().cmp(&b.1.position()))
+    });
     pairs
+}
+
+/// Where a pair's value stands in its snapshot.
+trait Position {
+    fn position(&self) -> usize;
+}
+
+/// A reference into a snapshot's vector: its address grows with its index.
+impl<T> Position for &T {
+    fn position(&self) -> usize {
+        std::ptr::from_ref::<T>(*self).addr()
+    }
+}
+
+impl Position for usize {
+    fn position(&self) -> usize {
+        *self
+    }
 }
 
 /// The leading pairs of `pairs` whose key is `key`.

@@ -7,12 +7,12 @@ use crate::snapshot::{ExcludedMember, ExclusionReason};
 
 fn member(key: &str) -> DirectoryUser {
     DirectoryUser {
-        dn: format!("CN={key},OU=People,DC=example,DC=test"),
-        key: key.to_string(),
-        email: Some(format!("{}@example.test", key.to_lowercase())),
-        first_name: Some(format!("First-{key}")),
-        last_name: Some(format!("Last-{key}")),
-        title: Some("Engineer".to_string()),
+        dn: format!("CN={key},OU=People,DC=example,DC=test").into(),
+        key: key.into(),
+        email: Some(format!("{}@example.test", key.to_lowercase()).into()),
+        first_name: Some(format!("First-{key}").into()),
+        last_name: Some(format!("Last-{key}").into()),
+        title: Some("Engineer".into()),
         ..DirectoryUser::default()
     }
 }
@@ -21,11 +21,11 @@ fn member(key: &str) -> DirectoryUser {
 fn ja(id: u64, key: &str) -> JiraUser {
     JiraUser {
         id,
-        external_id: Some(key.to_string()),
-        email: Some(format!("{}@example.test", key.to_lowercase())),
-        first_name: Some(format!("First-{key}")),
-        last_name: Some(format!("Last-{key}")),
-        title: Some("Engineer".to_string()),
+        external_id: Some(key.into()),
+        email: Some(format!("{}@example.test", key.to_lowercase()).into()),
+        first_name: Some(format!("First-{key}").into()),
+        last_name: Some(format!("Last-{key}").into()),
+        title: Some("Engineer".into()),
         is_locked: 0,
         role_id: Some(4),
         division_id: Some(5),
@@ -36,7 +36,7 @@ fn ja(id: u64, key: &str) -> JiraUser {
 
 fn deactivated(mut user: JiraUser) -> JiraUser {
     user.is_locked = -1;
-    user.user_end_date = Some("2026-01-31T00:00:00Z".to_string());
+    user.user_end_date = Some("2026-01-31T00:00:00Z".into());
     user
 }
 
@@ -164,8 +164,8 @@ fn planner_cases() {
     };
 
     let mut drifted = ja(10, "dave");
-    drifted.title = Some("Intern".to_string());
-    drifted.email = Some("DAVE@EXAMPLE.TEST".to_string());
+    drifted.title = Some("Intern".into());
+    drifted.email = Some("DAVE@EXAMPLE.TEST".into());
     let mut admin = ja(12, "root");
     admin.role_id = Some(9);
     let mut unkeyed = ja(13, "ghost");
@@ -173,7 +173,7 @@ fn planner_cases() {
     let mut no_email = member("nomail");
     no_email.email = None;
     let nested = DirectoryUser {
-        dn: "CN=carol,OU=Platform,OU=Engineering,DC=example,DC=test".to_string(),
+        dn: "CN=carol,OU=Platform,OU=Engineering,DC=example,DC=test".into(),
         ..member("carol")
     };
 
@@ -518,7 +518,7 @@ fn create_carries_defaults_and_external_id() {
 #[test]
 fn match_on_email_ignores_external_ids() {
     let mut user = ja(10, "legacy-id");
-    user.email = Some("Alice@Example.test".to_string());
+    user.email = Some("Alice@Example.test".into());
     user.first_name = Some("First-alice".into());
     user.last_name = Some("Last-alice".into());
     let case = Case {

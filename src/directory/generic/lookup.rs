@@ -44,6 +44,9 @@ pub(super) struct DirectoryLookup<'a> {
     /// The base DN in canonical form; users must be below it.
     base: String,
     cache: HashMap<String, Node<Verdict>>,
+    /// Whether users are cached too. A single group without override groups never meets a
+    /// user twice (the walk visits each DN once), so only its groups are kept.
+    cache_users: bool,
 }
 
 impl<'a> DirectoryLookup<'a> {
@@ -69,6 +72,7 @@ impl<'a> DirectoryLookup<'a> {
             dn_filter,
             base: normalize_dn(&config.base_dn),
             cache: HashMap::new(),
+            cache_users: config.groups.len() > 1 || !config.override_groups.is_empty(),
         }
     }
 
@@ -128,9 +132,9 @@ impl<'a> DirectoryLookup<'a> {
     /// locked account keeps that reason, any other is filtered out.
     fn filtered(&self, entry: &RawEntry) -> Result<Verdict, DirectoryError> {
         Ok(match judge(entry, self.config, self.now)? {
-            Verdict::Entitled(user) => Verdict::Excluded(ExcludedMember {
+            Verdict::Entitled(user) => Verdict::excluded(ExcludedMember {
                 dn: entry.dn.clone(),
-                key: Some(user.key),
+                key: Some(user.key.to_string()),
                 reason: ExclusionReason::FilteredOut,
             }),
             excluded => excluded,
@@ -283,12 +287,20 @@ impl Lookup for DirectoryLookup<'_> {
             .filter(|(_, canonical)| !self.cache.contains_key(*canonical))
             .map(|(dn, canonical)| (dn.clone(), canonical.clone()))
             .collect();
+        let mut fresh = HashMap::new();
         for (canonical, node) in self.read_uncached(unknown).await? {
-            self.cache.insert(canonical, node);
+            if self.cache_users || matches!(node, Node::Group { .. }) {
+                self.cache.insert(canonical, node);
+            } else {
+                fresh.insert(canonical, node);
+            }
         }
         Ok(canonical
             .iter()
-            .map(|dn| self.cache.get(dn).cloned().unwrap_or(Node::Missing))
+            .map(|dn| match fresh.remove(dn) {
+                Some(node) => node,
+                None => self.cache.get(dn).cloned().unwrap_or(Node::Missing),
+            })
             .collect())
     }
 

@@ -249,7 +249,7 @@ mod tests {
         .to_string();
         let page = parse_page(body.as_bytes());
         assert_eq!(page, whole(&body));
-        let emails: Vec<Option<String>> = page
+        let emails: Vec<Option<Box<str>>> = page
             .unwrap_or_default()
             .into_iter()
             .map(|u| u.email)

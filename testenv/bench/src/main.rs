@@ -75,6 +75,10 @@ struct RunArgs {
     /// sweep-small, sweep-medium, sweep-large); the report then covers only them.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Before each run, print its command line and wait for Ctrl-C, to repeat it by hand
+    /// against the same servers (best with --only steady or a sweep scenario).
+    #[arg(long)]
+    hold: bool,
 }
 
 fn main() -> ExitCode {
@@ -132,6 +136,7 @@ async fn run_suite(args: RunArgs) -> Result<ExitCode, BenchError> {
         with_ad: !args.skip_ad,
         planner_runs: args.planner_runs,
         only: args.only,
+        hold: args.hold,
     };
     let out = args.out.unwrap_or_else(|| match args.quick {
         true => args.work.join("benchmarks-quick.md"),

@@ -11,11 +11,11 @@ use crate::error::BenchError;
 
 /// Deactivations one run may make; above the largest churn of any scenario.
 const MAX_DEACTIVATIONS: u32 = 5_000;
-/// Requests per minute when no budget is being measured: far above what eight requests in
+/// Requests per minute when no budget is being measured: far above what ten requests in
 /// flight at 50 ms can reach, so the client's own budget never paces the run.
 pub const UNLIMITED_PER_MINUTE: u32 = 100_000;
 /// Requests in flight; the custom resource's default.
-pub const CONCURRENCY: u32 = 8;
+pub const CONCURRENCY: u32 = 10;
 
 /// How to reach and read one directory group.
 #[derive(Clone, Debug)]
@@ -111,7 +111,7 @@ mod tests {
             active_directory: false,
         };
         let spec = spec("http://127.0.0.1:8080", &target).expect("spec parses");
-        assert_eq!(spec.jira_align.max_concurrency, 8);
+        assert_eq!(spec.jira_align.max_concurrency, 10);
         assert_eq!(spec.jira_align.requests_per_minute, 100_000);
         assert_eq!(spec.defaults.city_id, 11);
         assert_eq!(spec.policy.max_deactivations, 5_000);

@@ -97,21 +97,7 @@ pub fn run(invocation: &Invocation) -> Result<Measurement, BenchError> {
         .args(["--format", "%x %M %U %S", "--output"])
         .arg(&invocation.usage_file)
         .arg(&invocation.operator)
-        .arg("sync")
-        .arg("--manifest")
-        .arg(&invocation.manifest)
-        .arg("--token-file")
-        .arg(&invocation.token_file)
-        .arg("--bind-password-file")
-        .arg(&invocation.password_file)
-        .arg("--ca-file")
-        .arg(&invocation.ca_file)
-        .arg("--stats-file")
-        .arg(&invocation.stats_file)
-        .args(["--output", "json"]);
-    if invocation.baseline {
-        command.arg("--baseline-client");
-    }
+        .args(sync_arguments(invocation));
     command.env("RUST_LOG", "info").env("NO_COLOR", "1");
     command.stdin(Stdio::null());
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -154,6 +140,36 @@ pub fn run(invocation: &Invocation) -> Result<Measurement, BenchError> {
         counts,
         stderr_tail,
     })
+}
+
+/// The arguments of the sync after the operator's path.
+fn sync_arguments(invocation: &Invocation) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = Vec::new();
+    args.push("sync".into());
+    for (flag, path) in [
+        ("--manifest", &invocation.manifest),
+        ("--token-file", &invocation.token_file),
+        ("--bind-password-file", &invocation.password_file),
+        ("--ca-file", &invocation.ca_file),
+        ("--stats-file", &invocation.stats_file),
+    ] {
+        args.push(flag.into());
+        args.push(path.into());
+    }
+    args.extend(["--output".into(), "json".into()]);
+    if invocation.baseline {
+        args.push("--baseline-client".into());
+    }
+    args
+}
+
+/// The sync's command line, for a person to run it by hand.
+pub fn command_line(invocation: &Invocation) -> String {
+    std::iter::once(invocation.operator.clone().into_os_string())
+        .chain(sync_arguments(invocation))
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// What GNU time reports with `--format "%x %M %U %S"`.

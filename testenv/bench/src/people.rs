@@ -48,12 +48,12 @@ impl Population {
     /// Person `i` as the directory reader reports a member; `dn` is informative only.
     pub fn directory_user(self, i: usize) -> DirectoryUser {
         DirectoryUser {
-            dn: format!("uid={},ou=people,dc=example,dc=com", self.key(i)),
-            key: self.key(i),
-            email: Some(self.email(i)),
-            first_name: Some(self.first_name().to_owned()),
-            last_name: Some(self.last_name(i)),
-            title: Some(TITLE.to_owned()),
+            dn: format!("uid={},ou=people,dc=example,dc=com", self.key(i)).into(),
+            key: self.key(i).into(),
+            email: Some(self.email(i).into()),
+            first_name: Some(self.first_name().into()),
+            last_name: Some(self.last_name(i).into()),
+            title: Some(TITLE.into()),
             ..DirectoryUser::default()
         }
     }

@@ -99,18 +99,19 @@ pub fn matches(counts: &ActionCounts, expected: &Expected) -> bool {
 /// A simulator user as the client's listing reads it.
 fn jira_user(user: &User) -> JiraUser {
     let id = |value: Option<i64>| value.and_then(|v| u64::try_from(v).ok());
+    let text = |value: &Option<String>| value.as_deref().map(Box::from);
     JiraUser {
         id: u64::try_from(user.id).unwrap_or(0),
-        external_id: user.external_id.clone(),
-        email: user.email.clone(),
-        first_name: user.first_name.clone(),
-        last_name: user.last_name.clone(),
-        title: user.title.clone(),
+        external_id: text(&user.external_id),
+        email: text(&user.email),
+        first_name: text(&user.first_name),
+        last_name: text(&user.last_name),
+        title: text(&user.title),
         is_locked: user.is_locked,
         role_id: id(user.role_id),
         division_id: id(user.division_id),
         city_id: id(user.city_id),
-        user_end_date: user.user_end_date.map(|date| date.to_rfc3339()),
+        user_end_date: user.user_end_date.map(|date| date.to_rfc3339().into()),
     }
 }
 

@@ -67,6 +67,9 @@ pub struct Runner {
     pub sim: RunningSimulator,
     pub operator: PathBuf,
     pub work: PathBuf,
+    /// Before each run, print its command and wait for Ctrl-C, so the run can be repeated
+    /// by hand against the same servers and site.
+    pub hold: bool,
 }
 
 impl Runner {
@@ -133,6 +136,9 @@ impl Runner {
         manifest::write(&invocation.manifest, spec)?;
         write_secret(&invocation.token_file, TOKEN)?;
         write_secret(&invocation.password_file, &scenario.target.bind_password)?;
+        if self.hold {
+            hold(scenario, &invocation).await;
+        }
 
         let measurement = tokio::task::spawn_blocking(move || measure::run(&invocation))
             .await
@@ -207,6 +213,22 @@ impl Runner {
         }
         problems
     }
+}
+
+/// Prints the command of the run about to start and waits for Ctrl-C. Scenarios that write
+/// leave the site changed after a run by hand; the steady state and the sweep do not.
+async fn hold(scenario: &Scenario, invocation: &Invocation) {
+    eprintln!(
+        "holding before {} ({}); run it by hand, then press Ctrl-C to go on:\n  {}",
+        scenario.key,
+        if invocation.baseline {
+            "baseline"
+        } else {
+            "ours"
+        },
+        measure::command_line(invocation)
+    );
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn sim_config(scenario: &Scenario) -> SimConfig {

@@ -80,6 +80,8 @@ pub struct Options {
     pub planner_runs: usize,
     /// Keys of the scenarios to run; all when empty.
     pub only: Vec<String>,
+    /// Wait for Ctrl-C before each run (see `Runner::hold`).
+    pub hold: bool,
 }
 
 /// Everything the report shows.
@@ -136,6 +138,7 @@ pub async fn run(options: &Options) -> Result<Results, BenchError> {
         sim,
         operator: options.operator.clone(),
         work: options.work.clone(),
+        hold: options.hold,
     };
 
     let mut directory_reads = Vec::new();

@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use super::figures::{find, floor_ratio, speedup};
 use super::format::{count, mib, seconds};
+use crate::manifest::CONCURRENCY;
 use crate::suite::Results;
 
 /// Where the time goes, scenario by scenario, and the principal cost left.
@@ -43,14 +44,14 @@ fn steady(out: &mut String, results: &Results) {
     let _ = writeln!(
         out,
         "- **Steady state.** Ours read both sides in {} and was done in {}: {} listing pages \
-         of 100 users, 8 at a time at 50 ms, make a floor of {}, so ours took {ratio:.2} times \
-         its floor.{directory} \
+         of 100 users, {CONCURRENCY} at a time at 50 ms, make a floor of {}, so ours took \
+         {ratio:.2} times its floor.{directory} \
          The baseline reads the same pages one at a time and took {} ({base_ratio:.2} of its \
-         own floor), {:.1} times as long. With 8 requests in flight the speed-up is 8 × \
-         {base_ratio:.2} ÷ {ratio:.2}: it passes 8 only if ours stays closer to its floor \
-         than the baseline does to its own, which the run's fixed costs (process start, the \
-         first page read alone, planning, the directory read sharing the two cores) do not \
-         allow by much.",
+         own floor), {:.1} times as long. With {CONCURRENCY} requests in flight the speed-up \
+         is {CONCURRENCY} × {base_ratio:.2} ÷ {ratio:.2}: it can pass {CONCURRENCY} only if \
+         ours stays closer to its floor than the baseline does to its own, which the run's \
+         fixed costs (process start, the first page read alone, planning, the directory read \
+         sharing the two cores) do not allow.",
         ours.read.map_or("-".into(), seconds),
         seconds(ours.wall),
         count(ours.counts.list),
@@ -196,7 +197,7 @@ fn principal(out: &mut String, results: &Results) {
     let _ = writeln!(
         out,
         "\n**Principal cost left.** In the steady state, the round trips of the Jira Align \
-         listing: {} pages of 100 users (the most the API returns), 8 at a time, {} at \
+         listing: {} pages of 100 users (the most the API returns), {CONCURRENCY} at a time, {} at \
          50 ms; ours runs at {:.2} of that floor. Beyond it, only more requests in flight \
          (`maxConcurrency`, if the site allows) would help.{memory}",
         count(o.ours.measurement.counts.list),
