@@ -69,7 +69,6 @@ pub struct JiraUser {
     pub role_id: Option<u64>,
     pub division_id: Option<u64>,
     pub city_id: Option<u64>,
-    pub user_end_date: Option<Box<str>>,
 }
 
 impl JiraUser {

@@ -6,7 +6,7 @@ pub const PAGE_SIZE: usize = 100;
 
 /// The user fields a sync reads; nothing else is fetched.
 pub const USER_SELECT: &str =
-    "id,externalId,email,firstName,lastName,title,isLocked,roleId,divisionId,cityId,userEndDate";
+    "id,externalId,email,firstName,lastName,title,isLocked,roleId,divisionId,cityId";
 
 /// An OData string literal: the text in single quotes, each quote doubled.
 pub fn string_literal(text: &str) -> String {

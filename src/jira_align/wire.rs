@@ -36,7 +36,6 @@ fn user_from<'v>(lookup: impl Fn(&'static str) -> Option<&'v Value>) -> Result<J
         role_id: number("roleId"),
         division_id: number("divisionId"),
         city_id: number("cityId"),
-        user_end_date: text("userEndDate"),
     })
 }
 
@@ -135,7 +134,6 @@ mod tests {
             role_id: Some(4),
             division_id: Some(5),
             city_id: Some(3),
-            user_end_date: None,
         };
         assert_eq!(parse_user(&value), Ok(expected));
     }
@@ -150,7 +148,6 @@ mod tests {
             (77, Some(3), None, -1)
         );
         assert_eq!(user.external_id.as_deref(), Some("1234"));
-        assert_eq!(user.user_end_date.as_deref(), Some("2024-07-01T00:00:00Z"));
     }
 
     #[test]

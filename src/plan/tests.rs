@@ -30,13 +30,11 @@ fn ja(id: u64, key: &str) -> JiraUser {
         role_id: Some(4),
         division_id: Some(5),
         city_id: Some(3),
-        user_end_date: None,
     }
 }
 
 fn deactivated(mut user: JiraUser) -> JiraUser {
     user.is_locked = -1;
-    user.user_end_date = Some("2026-01-31T00:00:00Z".into());
     user
 }
 

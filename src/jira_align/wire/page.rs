@@ -12,7 +12,7 @@ use super::user_from;
 use crate::snapshot::JiraUser;
 
 /// The fields `user_from` reads.
-const FIELDS: [&str; 11] = [
+const FIELDS: [&str; 10] = [
     "id",
     "externalId",
     "email",
@@ -23,7 +23,6 @@ const FIELDS: [&str; 11] = [
     "roleId",
     "divisionId",
     "cityId",
-    "userEndDate",
 ];
 
 /// A list page: a bare JSON array of users.

@@ -111,7 +111,6 @@ fn jira_user(user: &User) -> JiraUser {
         role_id: id(user.role_id),
         division_id: id(user.division_id),
         city_id: id(user.city_id),
-        user_end_date: user.user_end_date.map(|date| date.to_rfc3339().into()),
     }
 }
 
