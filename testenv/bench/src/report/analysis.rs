@@ -93,8 +93,8 @@ fn first_sync(out: &mut String, results: &Results) {
     };
     let _ = writeln!(
         out,
-        "- **First sync.** {} creates, one POST each, bound the run: their floor at 8 in \
-         flight is {}; ours took {}, the baseline {} ({:.1} times as long).",
+        "- **First sync.** {} creates, one POST each, bound the run: their floor at \
+         {CONCURRENCY} in flight is {}; ours took {}, the baseline {} ({:.1} times as long).",
         count(o.ours.measurement.counts.create),
         seconds(o.ours.floor),
         seconds(o.ours.measurement.wall),
@@ -113,9 +113,8 @@ fn throttled(out: &mut String, results: &Results) {
         out,
         "- **Throttled.** At {per_minute} requests a minute both clients wait for the budget, \
          not for answers: ours needed {} requests ({} at that rate) and took {}; the site \
-         answered 429 {} times and the client retried {} times, after each `Retry-After`. The \
-         baseline needed \
-         {} and took {}. Under a budget only the number of requests counts; ours saves the \
+         refused {} with 429 and the client retried {}, each after its `Retry-After`. The \
+         baseline needed {} and took {}. Under a budget only the number of requests counts; ours saves the \
          separate patches by sending each user's changes in one. The client paces itself at \
          the configured rate from its first request, so it never gains from the simulator's \
          fixed window opening with a full minute of budget: a client that burst could finish \
@@ -123,8 +122,8 @@ fn throttled(out: &mut String, results: &Results) {
         count(ours.server.all - ours.server.throttled),
         seconds(ours.floor),
         seconds(ours.measurement.wall),
-        ours.server.throttled,
-        ours.measurement.counts.retries,
+        requests(ours.server.throttled),
+        requests(ours.measurement.counts.retries),
         count(base.server.all - base.server.throttled),
         seconds(base.measurement.wall),
     );
@@ -204,4 +203,12 @@ fn principal(out: &mut String, results: &Results) {
         seconds(o.ours.floor),
         floor_ratio(&o.ours).unwrap_or(f64::NAN),
     );
+}
+
+/// "1 request", "24 requests".
+fn requests(n: u64) -> String {
+    match n {
+        1 => "1 request".to_string(),
+        n => format!("{} requests", count(n)),
+    }
 }
