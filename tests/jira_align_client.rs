@@ -117,19 +117,15 @@ async fn create_deactivate_reactivate_under_every_knob_setting() {
             .expect("deactivation succeeds");
         let user = client.get_user(id).await.expect("the user reads back");
         assert_eq!(user.is_locked, -1, "{name}");
-        let end_date = |sim: &jira_align_sim::RunningSimulator| {
-            sim.admin()
-                .user(id as i64)
-                .and_then(|user| user.user_end_date)
-        };
-        assert!(end_date(&sim).is_some(), "{name}");
+        let end_date = || sim.admin().user(id as i64).and_then(|u| u.user_end_date);
+        assert!(end_date().is_some(), "{name}");
 
         client
             .patch_user(id, &PatchOp::reactivate())
             .await
             .expect("reactivation succeeds");
         let user = client.get_user(id).await.expect("the user reads back");
-        assert_eq!((user.is_locked, end_date(&sim)), (0, None), "{name}");
+        assert_eq!((user.is_locked, end_date()), (0, None), "{name}");
         assert_eq!(
             user.email.as_deref(),
             Some("o'brien.new@example.test"),

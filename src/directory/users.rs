@@ -371,6 +371,35 @@ mod tests {
     }
 
     #[test]
+    fn keys_compare_as_their_lower_case_forms() {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        assert_eq!(cmp_ignoring_case("Bob", "bob"), Equal);
+        assert_eq!(cmp_ignoring_case("ann", "Bob"), Less);
+        assert_eq!(cmp_ignoring_case("ann_z", "ANN-z"), Greater);
+        assert_eq!(cmp_ignoring_case("ÉLODIE", "élodie"), Equal);
+        assert_eq!(cmp_ignoring_case("Émile", "zoe"), Greater);
+    }
+
+    #[test]
+    fn excluded_members_without_a_key_sort_first() {
+        let mut roster = Roster::default();
+        for (dn, key) in [
+            ("CN=b,DC=x", Some("Bea")),
+            ("CN=n,DC=x", None),
+            ("CN=a,DC=x", Some("al")),
+        ] {
+            roster.add(Verdict::excluded(ExcludedMember {
+                dn: dn.to_string(),
+                key: key.map(str::to_string),
+                reason: ExclusionReason::Disabled,
+            }));
+        }
+        let snapshot = roster.into_snapshot();
+        let keys: Vec<Option<&str>> = snapshot.excluded.iter().map(|m| m.key.as_deref()).collect();
+        assert_eq!(keys, [None, Some("al"), Some("Bea")]);
+    }
+
+    #[test]
     fn an_empty_group_fails_unless_allowed() {
         let mut config = config();
         let err = require_members(&config, "cn=jira", 0).unwrap_err();

@@ -1,8 +1,7 @@
 //! Listing every user of a site, in a task of its own: the first page alone, then further
 //! pages concurrently up to the budget's concurrency, added in page order up to the first
-//! short page. Any page that
-//! fails fails the whole listing, because a partial listing would make missing users look
-//! deletable.
+//! short page. Any page that fails fails the whole listing, because a partial listing would
+//! make missing users look deletable.
 
 use std::collections::{BTreeMap, HashSet};
 use std::future::Future;

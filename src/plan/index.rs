@@ -163,9 +163,10 @@ impl<'a> SortKey<'a> {
         let mut bytes = [0u8; 16];
         let len = text.len().min(16);
         bytes[..len].copy_from_slice(&text.as_bytes()[..len]);
-        let word = |half: &[u8]| u64::from_be_bytes(half.try_into().unwrap_or_default());
+        let prefix = u128::from_be_bytes(bytes);
         SortKey {
-            prefix: [word(&bytes[..8]), word(&bytes[8..])],
+            // The high word, then the low one: truncation keeps each half.
+            prefix: [(prefix >> 64) as u64, prefix as u64],
             text,
         }
     }
@@ -219,12 +220,6 @@ impl<T> Position for &T {
     }
 }
 
-impl Position for usize {
-    fn position(&self) -> usize {
-        *self
-    }
-}
-
 /// The leading pairs of `pairs` whose key is `key`.
 fn run_of<'p, K: PartialEq, T>(pairs: &'p mut [(K, T)], key: &K) -> &'p mut [(K, T)] {
     let len = pairs.iter().take_while(|(k, _)| k == key).count();
@@ -234,6 +229,12 @@ fn run_of<'p, K: PartialEq, T>(pairs: &'p mut [(K, T)], key: &K) -> &'p mut [(K,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Position for usize {
+        fn position(&self) -> usize {
+            *self
+        }
+    }
 
     #[test]
     fn keys_already_in_normal_form_are_borrowed_and_the_rest_normalised() {

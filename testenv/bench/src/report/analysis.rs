@@ -114,9 +114,9 @@ fn throttled(out: &mut String, results: &Results) {
         "- **Throttled.** At {per_minute} requests a minute both clients wait for the budget, \
          not for answers: ours needed {} requests ({} at that rate) and took {}; the site \
          refused {} with 429 and the client retried {}, each after its `Retry-After`. The \
-         baseline needed {} and took {}. Under a budget only the number of requests counts; ours saves the \
-         separate patches by sending each user's changes in one. The client paces itself at \
-         the configured rate from its first request, so it never gains from the simulator's \
+         baseline needed {} and took {}. Under a budget only the number of requests counts; \
+         ours saves the separate patches by sending each user's changes in one. The client \
+         paces itself at the configured rate from its first request, so it never gains from the simulator's \
          fixed window opening with a full minute of budget: a client that burst could finish \
          up to one window earlier, and be refused far more often on a real site.",
         count(ours.server.all - ours.server.throttled),
@@ -196,8 +196,8 @@ fn principal(out: &mut String, results: &Results) {
     let _ = writeln!(
         out,
         "\n**Principal cost left.** In the steady state, the round trips of the Jira Align \
-         listing: {} pages of 100 users (the most the API returns), {CONCURRENCY} at a time, {} at \
-         50 ms; ours runs at {:.2} of that floor. Beyond it, only more requests in flight \
+         listing: {} pages of 100 users (the most the API returns), {CONCURRENCY} at a time, \
+         {} at 50 ms; ours runs at {:.2} of that floor. Beyond it, only more requests in flight \
          (`maxConcurrency`, if the site allows) would help.{memory}",
         count(o.ours.measurement.counts.list),
         seconds(o.ours.floor),
