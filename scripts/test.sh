@@ -10,6 +10,14 @@ ROOT=$(pwd)
 step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
 
+# A cold build with the test binaries needs about 4 GiB under target/; a linker that runs
+# out of disk dies with a bus error, so say it plainly first.
+free_kib=$(df -Pk . | awk 'NR==2 {print $4}')
+if (( free_kib < 6 * 1024 * 1024 )); then
+  printf 'warning: only %s MiB free on the disk holding %s; the build needs about 4 GiB\n' \
+    "$(( free_kib / 1024 ))" "$ROOT" >&2
+fi
+
 step "installing Debian packages (slapd, Samba AD DC, openssl)"
 bash testenv/install-packages.sh
 
