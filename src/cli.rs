@@ -96,7 +96,7 @@ enum ConfigError {
     },
     #[error("environment variable {name} ({what}) is not set or not valid UTF-8")]
     Env { what: &'static str, name: String },
-    #[error("manifest {path} is not a JiraAlignUserSync: {message}")]
+    #[error("manifest {path} is not a valid JiraAlignUserSync: {message}")]
     Manifest { path: PathBuf, message: String },
     #[error("{0}")]
     Invalid(String),
@@ -212,7 +212,48 @@ fn read_manifest(path: &PathBuf) -> Result<JiraAlignUserSync, ConfigError> {
             )));
         }
     };
-    serde_yaml::from_value(value).map_err(|e| manifest_error(e.to_string()))
+    let expected = <JiraAlignUserSync as kube::Resource>::api_version(&());
+    let api_version = value.get("apiVersion").and_then(serde_yaml::Value::as_str);
+    if api_version != Some(&*expected) {
+        return Err(manifest_error(format!(
+            "apiVersion is {}, expected {expected}",
+            api_version.map_or("missing".to_string(), |v| format!("\"{v}\""))
+        )));
+    }
+    // The API server refuses fields the schema does not know (kubectl's strict field
+    // validation); the one-shot sync refuses them too, so a misspelt field is never silently
+    // left at its default. They are named first: a misspelt required field is also missing.
+    let mut problems = Vec::new();
+    let parsed = serde_ignored::deserialize(value, |path| {
+        let field = field_path(&path);
+        if field != "apiVersion" && field != "kind" {
+            problems.push(format!("unknown field \"{field}\""));
+        }
+    });
+    match parsed {
+        Ok(resource) if problems.is_empty() => Ok(resource),
+        Ok(_) => Err(manifest_error(problems.join(", "))),
+        Err(e) => {
+            problems.push(e.to_string());
+            Err(manifest_error(problems.join(", ")))
+        }
+    }
+}
+
+/// Spells a field path the way the API server does: `spec.overrides[0].set`.
+fn field_path(path: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", field_path(parent)),
+        Path::Map { parent, key } => match field_path(parent) {
+            prefix if prefix.is_empty() => key.clone(),
+            prefix => format!("{prefix}.{key}"),
+        },
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => field_path(parent),
+    }
 }
 
 fn secret(
@@ -247,5 +288,96 @@ fn write_stats(path: &PathBuf, stats: &ClientStats) {
     });
     if let Err(error) = std::fs::write(path, value.to_string()) {
         tracing::warn!(path = %path.display(), %error, "cannot write the request counters");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<JiraAlignUserSync, String> {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("sync.yaml");
+        std::fs::write(&path, text).expect("the manifest is written");
+        read_manifest(&path).map_err(|e| {
+            let message = e.to_string();
+            let prefix = format!(
+                "manifest {} is not a valid JiraAlignUserSync: ",
+                path.display()
+            );
+            message
+                .strip_prefix(&prefix)
+                .unwrap_or(&message)
+                .to_string()
+        })
+    }
+
+    fn example(name: &str) -> String {
+        std::fs::read_to_string(format!("{}/examples/{name}", env!("CARGO_MANIFEST_DIR")))
+            .expect("the example exists")
+    }
+
+    #[test]
+    fn every_valid_example_reads_without_unknown_fields() {
+        for name in [
+            "active-directory.yaml",
+            "openldap.yaml",
+            "overrides.yaml",
+            "dry-run.yaml",
+        ] {
+            let resource = read(&example(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(
+                resource.metadata.name.is_some(),
+                "{name} names its resource"
+            );
+        }
+    }
+
+    #[test]
+    fn a_misspelt_field_is_refused_with_its_path() {
+        let text = example("openldap.yaml").replace("    bindDn:", "    bindDN:");
+        assert_ne!(text, example("openldap.yaml"));
+        assert_eq!(
+            read(&text).unwrap_err(),
+            "unknown field \"spec.directory.bindDN\", missing field `bindDn`"
+        );
+    }
+
+    #[test]
+    fn an_unknown_optional_field_is_refused_even_when_the_rest_reads() {
+        let text =
+            example("openldap.yaml").replace("  directory:\n", "  directory:\n    pageSise: 10\n");
+        assert_eq!(
+            read(&text).unwrap_err(),
+            "unknown field \"spec.directory.pageSise\""
+        );
+    }
+
+    #[test]
+    fn another_api_version_is_refused() {
+        let text = example("openldap.yaml").replace("alignsync.dev/v1alpha1", "alignsync.dev/v1");
+        assert_eq!(
+            read(&text).unwrap_err(),
+            "apiVersion is \"alignsync.dev/v1\", expected alignsync.dev/v1alpha1"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_inside_lists_and_at_the_top_are_all_named() {
+        let text = example("overrides.yaml")
+            .replace(
+                "      set:\n        isExternal: true",
+                "      sett:\n        isExternal: true",
+            )
+            .replace(
+                "kind: JiraAlignUserSync",
+                "kind: JiraAlignUserSync\nextra: 1",
+            );
+        let error = read(&text).unwrap_err();
+        assert_eq!(
+            error,
+            "unknown field \"extra\", unknown field \"spec.overrides[0].sett\", \
+             missing field `set`"
+        );
     }
 }
