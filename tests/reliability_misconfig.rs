@@ -70,6 +70,11 @@ fn cases(world: &World, strict: &OpenLdap) -> Vec<Case> {
     let directory_url =
         |url: String| with_manifest(set(manifest, "/spec/directory/url", json!(url)));
     let site_url = |url: String| with_manifest(set(manifest, "/spec/jiraAlign/url", json!(url)));
+    let plain_site = manifest
+        .pointer("/spec/jiraAlign/url")
+        .and_then(Value::as_str)
+        .expect("the manifest names the site")
+        .to_string();
     let strict_ca: PathBuf = strict.ca_pem_path().to_path_buf();
     let plaintext = set(
         &set(manifest, "/spec/directory/url", json!(strict.url())),
@@ -110,6 +115,13 @@ fn cases(world: &World, strict: &OpenLdap) -> Vec<Case> {
             code: SYNC_FAILED,
             reason: Some("JiraAlignUnreachable"),
             says: "Connection refused",
+        },
+        Case {
+            name: "https to the site's plain-http port",
+            invocation: site_url(plain_site.replacen("http://", "https://", 1)),
+            code: SYNC_FAILED,
+            reason: Some("JiraAlignTlsFailed"),
+            says: "TLS with jira align failed during GET /Users: ",
         },
         Case {
             name: "wrong bind password",

@@ -60,6 +60,14 @@ pub enum JiraAlignError {
         detail: String,
     },
 
+    /// The TLS handshake failed: the certificate is not trusted, or the site does not speak
+    /// TLS at all (an https:// URL to a plain-http port). Retrying cannot help, so it is not.
+    #[error(
+        "TLS with jira align failed during {op}: {detail}; check that the URL's scheme fits \
+         the site and that its certificate is trusted"
+    )]
+    Tls { op: Operation, detail: String },
+
     /// 400 (or 422): the request was refused as invalid; `message` is the server's text.
     #[error("jira align refused {op}{}: {message}", user(.user_id))]
     BadRequest {
@@ -100,6 +108,7 @@ impl JiraAlignError {
             JiraAlignError::ServerError { .. } => "JiraAlignServerError",
             JiraAlignError::Timeout { .. } => "JiraAlignTimeout",
             JiraAlignError::Connection { .. } => "JiraAlignUnreachable",
+            JiraAlignError::Tls { .. } => "JiraAlignTlsFailed",
             JiraAlignError::BadRequest { .. } => "JiraAlignBadRequest",
             JiraAlignError::NotFound { .. } => "JiraAlignNotFound",
             JiraAlignError::UnexpectedStatus { .. } => "JiraAlignUnexpectedStatus",
@@ -117,6 +126,7 @@ impl JiraAlignError {
             | JiraAlignError::ServerError { op, .. }
             | JiraAlignError::Timeout { op, .. }
             | JiraAlignError::Connection { op, .. }
+            | JiraAlignError::Tls { op, .. }
             | JiraAlignError::BadRequest { op, .. }
             | JiraAlignError::NotFound { op, .. }
             | JiraAlignError::UnexpectedStatus { op, .. }

@@ -119,6 +119,28 @@ async fn echo_server() -> String {
 }
 
 #[tokio::test]
+async fn https_to_a_plain_http_port_fails_at_once_naming_tls() {
+    let base_url = echo_server().await;
+    let client =
+        test_client(&base_url.replace("http://", "https://"), TOKEN).expect("valid config");
+    let error = client.get_user(404).await.expect_err("no TLS on that port");
+    assert_eq!(error.reason(), "JiraAlignTlsFailed", "{error}");
+    let message = error.to_string();
+    assert!(
+        message.starts_with("TLS with jira align failed during GET /Users/{id}: "),
+        "{message}"
+    );
+    assert!(
+        message.ends_with(
+            "check that the URL's scheme fits the site and that its certificate is trusted"
+        ),
+        "{message}"
+    );
+    let stats = client.stats();
+    assert_eq!((stats.get.total(), stats.retries), (1, 0));
+}
+
+#[tokio::test]
 async fn no_error_and_no_debug_output_contains_the_token() {
     let base_url = echo_server().await;
     let client = test_client(&base_url, TOKEN).expect("valid config");
@@ -139,6 +161,8 @@ async fn no_error_and_no_debug_output_contains_the_token() {
     drop(closed);
     let unreachable = test_client(&closed_url, TOKEN).expect("valid config");
     errors.extend(unreachable.get_user(5).await.err());
+    let tls = test_client(&base_url.replace("http://", "https://"), TOKEN).expect("valid config");
+    errors.extend(tls.get_user(5).await.err());
     errors.extend(test_client("ftp://x", TOKEN).err());
 
     let reasons: Vec<&str> = errors.iter().map(JiraAlignError::reason).collect();
@@ -154,6 +178,7 @@ async fn no_error_and_no_debug_output_contains_the_token() {
         "JiraAlignServerError",
         "JiraAlignServerError",
         "JiraAlignUnreachable",
+        "JiraAlignTlsFailed",
         "JiraAlignInvalidConfig",
     ];
     assert_eq!(reasons, expected);

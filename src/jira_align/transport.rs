@@ -46,12 +46,16 @@ enum NoAnswer {
     Connect(String),
     /// The connection broke after the request may have been sent.
     Broken(String),
+    /// The TLS handshake failed; the request was never sent, and a retry cannot help.
+    Tls(String),
 }
 
 impl NoAnswer {
-    /// Always worth a retry; only a refused connection proves the server did nothing.
+    /// Worth a retry unless TLS failed; only a connection that never opened proves the
+    /// server did nothing.
     fn into_attempt<T>(self, op: Operation, user_id: Option<u64>) -> Attempt<T> {
         let (error, maybe_applied) = match self {
+            NoAnswer::Tls(detail) => return Attempt::Fail(JiraAlignError::Tls { op, detail }),
             NoAnswer::Timeout => (
                 JiraAlignError::Timeout {
                     op,
@@ -219,7 +223,9 @@ impl Transport {
             return NoAnswer::Timeout;
         }
         let detail = redact(&chain(error), &self.secret_refs());
-        if error.is_connect() {
+        if is_tls_failure(error) {
+            NoAnswer::Tls(detail)
+        } else if error.is_connect() {
             NoAnswer::Connect(detail)
         } else {
             NoAnswer::Broken(detail)
@@ -314,6 +320,25 @@ fn chain(error: &reqwest::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Whether a rustls error is among the causes: a handshake that failed, which no retry
+/// mends. An `io::Error` hides the error it wraps from `source()` (and the connector wraps
+/// one in another), so those are opened here.
+fn is_tls_failure(error: &reqwest::Error) -> bool {
+    fn rustls_inside(cause: &(dyn std::error::Error + 'static)) -> bool {
+        if cause.is::<rustls::Error>() {
+            return true;
+        }
+        let wrapped = cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref);
+        match wrapped {
+            Some(inner) => rustls_inside(inner),
+            None => cause.source().is_some_and(rustls_inside),
+        }
+    }
+    rustls_inside(error)
 }
 
 /// Makes aws-lc-rs the process's rustls provider, once, so a dependency tree that enables
