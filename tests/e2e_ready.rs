@@ -135,6 +135,20 @@ async fn a_resource_reaches_ready_with_the_exact_counts_against_samba_ad() {
     let members =
         format!("alignsync_directory_members{{namespace=\"{ns}\",name=\"engineering\"}} 9");
     assert!(metrics.contains(&members), "{metrics}");
+    // The resource's times, for the stale-sync alert: both exported, the success after the
+    // creation.
+    let time_of = |metric: &str| -> f64 {
+        let series = format!("{metric}{{namespace=\"{ns}\",name=\"engineering\"}} ");
+        let line = metrics.lines().find(|l| l.starts_with(&series));
+        let value = line.and_then(|l| l[series.len()..].parse().ok());
+        value.unwrap_or_else(|| panic!("{series} in {metrics}"))
+    };
+    let created = time_of("alignsync_resource_created_timestamp_seconds");
+    let succeeded = time_of("alignsync_last_success_timestamp_seconds");
+    assert!(
+        created <= succeeded && succeeded - created < 300.0,
+        "{created} {succeeded}"
+    );
     assert_eq!(
         operator.http_get("/ready").await.0,
         200,

@@ -54,6 +54,7 @@ pub struct Metrics {
     throttled: Counter,
     duration: Histogram,
     last_success: Family<ResourceLabels, Gauge<f64, AtomicU64>>,
+    created: Family<ResourceLabels, Gauge<f64, AtomicU64>>,
     members: Family<ResourceLabels, Gauge>,
 }
 
@@ -73,6 +74,7 @@ impl Metrics {
         // 0.1 s to about 55 min.
         let duration = Histogram::new(exponential_buckets(0.1, 2.0, 16));
         let last_success = Family::default();
+        let created = Family::default();
         let members = Family::default();
 
         let help = "Reconcile outcomes by coarse result and condition reason";
@@ -85,8 +87,12 @@ impl Metrics {
         registry.register("jira_align_throttled", help, throttled.clone());
         let help = "Duration of sync runs";
         registry.register("run_duration_seconds", help, duration.clone());
-        let help = "Unix time of the last run that applied its whole plan";
+        let help = "Unix time of the last run that applied its whole plan (kept in the status, \
+                    so it survives a restart of the operator)";
         registry.register("last_success_timestamp_seconds", help, last_success.clone());
+        let help = "Unix time the resource was created; a resource with this series and no \
+                    last success has never synced";
+        registry.register("resource_created_timestamp_seconds", help, created.clone());
         let help = "Entitled directory members read by the last run";
         registry.register("directory_members", help, members.clone());
 
@@ -98,18 +104,13 @@ impl Metrics {
             throttled,
             duration,
             last_success,
+            created,
             members,
         }
     }
 
     /// Records one reconcile outcome; `stats` are the Jira Align client's counters of that run.
-    pub fn record(
-        &self,
-        key: &ResourceKey,
-        outcome: &Outcome,
-        stats: Option<&ClientStats>,
-        now_unix: f64,
-    ) {
+    pub fn record(&self, key: &ResourceKey, outcome: &Outcome, stats: Option<&ClientStats>) {
         let labels = RunLabels {
             result: outcome.result().to_owned(),
             reason: outcome.reason.to_owned(),
@@ -122,9 +123,6 @@ impl Metrics {
             let resource = ResourceLabels::of(key);
             let members = i64::try_from(facts.directory_members).unwrap_or(i64::MAX);
             self.members.get_or_create(&resource).set(members);
-            if outcome.reason == super::outcome::reason::SYNCED {
-                self.last_success.get_or_create(&resource).set(now_unix);
-            }
             if outcome.reason != super::outcome::reason::DRY_RUN {
                 self.count_actions(&facts.counts);
             }
@@ -134,10 +132,29 @@ impl Metrics {
         }
     }
 
+    /// Sets the per-resource times from the resource as written: its creation, and its last
+    /// successful sync (from the status, so a restarted operator exports it before its first
+    /// run). Together they let an alert fire for a resource that never synced.
+    pub fn track(
+        &self,
+        key: &ResourceKey,
+        created_unix: Option<f64>,
+        last_success_unix: Option<f64>,
+    ) {
+        let resource = ResourceLabels::of(key);
+        if let Some(created) = created_unix {
+            self.created.get_or_create(&resource).set(created);
+        }
+        if let Some(last_success) = last_success_unix {
+            self.last_success.get_or_create(&resource).set(last_success);
+        }
+    }
+
     /// Drops the per-resource series of a resource that no longer exists.
     pub fn forget(&self, key: &ResourceKey) {
         let resource = ResourceLabels::of(key);
         self.last_success.remove(&resource);
+        self.created.remove(&resource);
         self.members.remove(&resource);
     }
 

@@ -234,15 +234,21 @@ async fn conclude(
     if !ctx.health.is_leading() {
         return Ok(Action::await_change());
     }
+    let generation = resource.metadata.generation;
+    let new_status = status::build(resource.status.as_ref(), &outcome, generation, now, next);
     // Log, metrics and Event come first, so whoever sees the new status finds them too.
     log_outcome(key, &outcome, next);
-    let now_unix = now.timestamp() as f64;
-    ctx.metrics.record(key, &outcome, stats.as_ref(), now_unix);
+    ctx.metrics.record(key, &outcome, stats.as_ref());
+    let created = resource.metadata.creation_timestamp.as_ref();
+    let last_success = new_status.last_successful_sync_time.as_deref();
+    ctx.metrics.track(
+        key,
+        created.map(|time| time.0.as_millisecond() as f64 / 1000.0),
+        last_success.and_then(unix_seconds),
+    );
     events::publish(&ctx.recorder, resource, &outcome).await;
 
     let api: Api<JiraAlignUserSync> = Api::namespaced(ctx.client.clone(), &key.namespace);
-    let generation = resource.metadata.generation;
-    let new_status = status::build(resource.status.as_ref(), &outcome, generation, now, next);
     if let Err(source) = status::write(&api, resource, &new_status).await {
         // Forget the schedule so that the next attempt runs again and reports.
         ctx.schedule.retain(|other| other != key);
@@ -254,6 +260,12 @@ async fn conclude(
         Some(due) => Action::requeue(until(now, due)),
         None => Action::await_change(),
     })
+}
+
+/// An RFC 3339 time of the status as Unix seconds.
+fn unix_seconds(stamp: &str) -> Option<f64> {
+    let time = DateTime::parse_from_rfc3339(stamp).ok()?;
+    Some(time.timestamp_millis() as f64 / 1000.0)
 }
 
 fn log_outcome(key: &ResourceKey, outcome: &Outcome, next: Option<DateTime<Utc>>) {

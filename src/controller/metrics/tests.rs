@@ -58,7 +58,7 @@ fn a_synced_run_counts_its_result_actions_requests_and_gauges() {
         throttled: 1,
         ..ClientStats::default()
     };
-    metrics.record(&key(), &synced(), Some(&stats), 1_800_000_000.0);
+    metrics.record(&key(), &synced(), Some(&stats));
     let lines = lines(&metrics);
     let has = |wanted: &str| lines.iter().any(|line| line == wanted);
     assert!(
@@ -87,12 +87,34 @@ fn a_synced_run_counts_its_result_actions_requests_and_gauges() {
         has(r#"alignsync_directory_members{namespace="team-a",name="engineering"} 12"#),
         "{lines:#?}"
     );
+    // The times come from the resource as written, through `track`.
     assert!(
-        has(
-            r#"alignsync_last_success_timestamp_seconds{namespace="team-a",name="engineering"} 1800000000.0"#
-        ),
+        !lines.iter().any(|l| l.contains("timestamp_seconds{")),
         "{lines:#?}"
     );
+}
+
+#[test]
+fn the_resource_times_are_exported_as_given_and_a_never_synced_resource_has_no_success() {
+    let metrics = Metrics::new();
+    metrics.track(&key(), Some(1_700_000_000.5), None);
+    let created = r#"alignsync_resource_created_timestamp_seconds{namespace="team-a",name="engineering"} 1700000000.5"#;
+    assert_eq!(
+        lines(&metrics)
+            .into_iter()
+            .filter(|l| l.contains("timestamp_seconds{"))
+            .collect::<Vec<_>>(),
+        vec![created.to_string()]
+    );
+
+    metrics.track(&key(), Some(1_700_000_000.5), Some(1_800_000_000.0));
+    let success = r#"alignsync_last_success_timestamp_seconds{namespace="team-a",name="engineering"} 1800000000.0"#;
+    let mut times: Vec<String> = lines(&metrics)
+        .into_iter()
+        .filter(|l| l.contains("timestamp_seconds{"))
+        .collect();
+    times.sort();
+    assert_eq!(times, vec![success.to_string(), created.to_string()]);
 }
 
 #[test]
@@ -100,7 +122,8 @@ fn a_dry_run_counts_no_actions_and_a_deleted_resource_loses_its_gauges() {
     let metrics = Metrics::new();
     let mut dry = synced();
     dry.reason = reason::DRY_RUN;
-    metrics.record(&key(), &dry, None, 0.0);
+    metrics.record(&key(), &dry, None);
+    metrics.track(&key(), Some(1.0), Some(2.0));
     let lines = lines(&metrics);
     assert!(
         !lines
@@ -117,10 +140,15 @@ fn a_dry_run_counts_no_actions_and_a_deleted_resource_loses_its_gauges() {
 
     metrics.forget(&key());
     let lines = self::lines(&metrics);
+    let per_resource = [
+        "alignsync_directory_members{",
+        "alignsync_last_success",
+        "alignsync_resource_created",
+    ];
     assert!(
         !lines
             .iter()
-            .any(|l| l.starts_with("alignsync_directory_members{")),
+            .any(|l| per_resource.iter().any(|prefix| l.starts_with(prefix))),
         "{lines:#?}"
     );
 }
