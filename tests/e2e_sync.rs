@@ -1,6 +1,6 @@
 //! End to end on the local control plane, each test with its own namespace, slapd, simulated
-//! site and operator: a membership change at the next run, token rotation, a missing Secret,
-//! a dry run, and a blocked plan applied once approved.
+//! site and operator: a membership change at the next run, token rotation, a replaced CA in
+//! a ConfigMap, a missing Secret, a dry run, and a blocked plan applied once approved.
 
 mod support;
 
@@ -10,12 +10,12 @@ use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::api::events::v1::Event;
 use kube::Api;
 use serde_json::json;
-use support::cluster::put_secret;
+use support::cluster::{put_config_map, put_secret};
 use support::fixture::{
     TOKEN_SECRET, actions, annotate, base_seed, jira_user, ready, wait_for, wait_for_reason,
 };
 use support::scenario::Scenario;
-use test_directories::StandardLdap;
+use test_directories::{StandardLdap, TlsFiles};
 
 /// The first run against the standard fixture and [`base_seed`]: ivan has no mail and the
 /// token's own user is never touched.
@@ -116,6 +116,36 @@ async fn a_rotated_token_is_picked_up_from_the_secret() {
     let synced = wait_for_reason(&world.client, &world.namespace, "rotate", "Synced").await;
     assert_eq!(synced.metadata.generation, Some(1));
     assert_eq!(world.operator.wait_for_outcomes("rotate", 3).len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ca_replaced_in_its_config_map_is_used_at_once() {
+    const MAP: &str = "directory-ca-bundle";
+    let world = Scenario::start("e2e-ca-map", base_seed()).await;
+    let (ns, client) = (&world.namespace, &world.client);
+    put_config_map(client, ns, MAP, "ca.pem", &world.directory.ca_pem).await;
+    let mut manifest = world.manifest("ca-map");
+    manifest["spec"]["directory"]["tls"] =
+        json!({"ca": {"configMapRef": {"name": MAP, "key": "ca.pem"}}});
+    world.create(&manifest).await;
+    wait_for_reason(client, ns, "ca-map", "Synced").await;
+
+    // Another CA replaces the right one. The next scheduled run is an hour away, so only the
+    // ConfigMap's watch can bring the resource to this failure within the wait.
+    let other = tempfile::tempdir().expect("a temporary directory");
+    let other_ca = TlsFiles::generate(other.path(), &[]).expect("openssl makes a CA");
+    let other_pem = std::fs::read_to_string(&other_ca.ca_pem).expect("the CA is readable");
+    put_config_map(client, ns, MAP, "ca.pem", &other_pem).await;
+    let refused = wait_for_reason(client, ns, "ca-map", "TlsFailed").await;
+    assert_eq!(refused.metadata.generation, Some(1));
+    let (status, _, message) = ready(&refused).expect("a Ready condition");
+    assert_eq!(status, "False");
+    assert!(message.contains("certificate is not trusted"), "{message}");
+
+    put_config_map(client, ns, MAP, "ca.pem", &world.directory.ca_pem).await;
+    let synced = wait_for_reason(client, ns, "ca-map", "Synced").await;
+    assert_eq!(synced.metadata.generation, Some(1));
+    assert_eq!(world.operator.wait_for_outcomes("ca-map", 3).len(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

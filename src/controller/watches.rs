@@ -1,10 +1,12 @@
-//! The watches that trigger reconciles: the resources themselves, the Secrets they name
-//! (metadata only, so no secret value is cached), and the resources of every watched scope,
+//! The watches that trigger reconciles: the resources themselves, the Secrets and CA
+//! ConfigMaps they name (metadata only, so no secret value is cached), and the resources of
+//! every watched scope,
 //! whose changes can start or end a deactivation conflict with a resource on the same Jira
 //! Align site. With a namespace list, each namespace has its own controller, so each one
 //! also watches the resources of the others.
 
-use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Api;
 use kube::core::PartialObjectMeta;
 use kube::runtime::controller::{Config, Controller};
@@ -47,10 +49,9 @@ fn scoped(
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> ScopedController {
     let resources: Api<JiraAlignUserSync> = api(client, scope.as_deref());
-    // Metadata only: the controller never caches a secret value.
-    // TODO: a CA bundle in a ConfigMap is read but not watched; a replaced CA is used from
-    // the next scheduled run instead of at once.
+    // Metadata only: the controller never caches a secret value, nor any ConfigMap's data.
     let secrets: Api<PartialObjectMeta<Secret>> = api(client, scope.as_deref());
+    let config_maps: Api<PartialObjectMeta<ConfigMap>> = api(client, scope.as_deref());
     let config = watcher::Config::default();
 
     let controller = Controller::new(resources, config.clone())
@@ -58,11 +59,22 @@ fn scoped(
     let store = controller.store();
 
     let by_secret = store.clone();
-    let mut controller = controller.watches(
-        secrets,
-        config.clone(),
-        move |secret: PartialObjectMeta<Secret>| referencing(&by_secret, &secret),
-    );
+    let by_config_map = store.clone();
+    let mut controller = controller
+        .watches(
+            secrets,
+            config.clone(),
+            move |secret: PartialObjectMeta<Secret>| {
+                referencing(&by_secret, &secret.metadata, secret_names)
+            },
+        )
+        .watches(
+            config_maps,
+            config.clone(),
+            move |map: PartialObjectMeta<ConfigMap>| {
+                referencing(&by_config_map, &map.metadata, config_map_names)
+            },
+        );
     for peer_scope in all_scopes {
         let by_site = store.clone();
         let peers: Api<JiraAlignUserSync> = api(client, peer_scope.as_deref());
@@ -93,19 +105,20 @@ where
     }
 }
 
-/// The resources in the Secret's namespace that name it in any secret reference.
+/// The resources in the object's namespace that name it in a reference `names` lists.
 fn referencing(
     store: &Store<JiraAlignUserSync>,
-    secret: &PartialObjectMeta<Secret>,
+    object: &ObjectMeta,
+    names: fn(&JiraAlignUserSync) -> Vec<&str>,
 ) -> Vec<ObjectRef<JiraAlignUserSync>> {
-    let (Some(namespace), Some(name)) = (&secret.metadata.namespace, &secret.metadata.name) else {
+    let (Some(namespace), Some(name)) = (&object.namespace, &object.name) else {
         return Vec::new();
     };
     store
         .state()
         .iter()
         .filter(|r| r.metadata.namespace.as_ref() == Some(namespace))
-        .filter(|r| secret_names(r).contains(&name.as_str()))
+        .filter(|r| names(r).contains(&name.as_str()))
         .map(|r| ObjectRef::from_obj(r.as_ref()))
         .collect()
 }
@@ -122,6 +135,13 @@ pub fn secret_names(resource: &JiraAlignUserSync) -> Vec<&str> {
         names.push(reference.name.as_str());
     }
     names
+}
+
+/// Names of the ConfigMaps a resource references: the directory CA, when it is in one.
+pub fn config_map_names(resource: &JiraAlignUserSync) -> Vec<&str> {
+    let tls = resource.spec.directory.tls.as_ref();
+    let reference = tls.and_then(|tls| tls.ca.as_ref()?.config_map_ref.as_ref());
+    reference.map(|r| r.name.as_str()).into_iter().collect()
 }
 
 /// Every other resource that names the same site as `changed`.

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use k8s_openapi::ByteString;
-use k8s_openapi::api::core::v1::{Namespace, Secret};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
 use kube::Api;
 use kube::api::{ObjectMeta, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
@@ -176,17 +176,54 @@ pub async fn put_secret(
     key: &str,
     value: &str,
 ) {
-    let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
     let secret = Secret {
-        metadata: ObjectMeta {
-            name: Some(name.to_owned()),
-            ..ObjectMeta::default()
-        },
+        metadata: named(name),
         data: Some([(key.to_owned(), ByteString(value.as_bytes().to_vec()))].into()),
         ..Secret::default()
     };
+    apply(client, namespace, &secret).await;
+}
+
+/// Creates or replaces a ConfigMap with one key.
+pub async fn put_config_map(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    key: &str,
+    value: &str,
+) {
+    let map = ConfigMap {
+        metadata: named(name),
+        data: Some([(key.to_owned(), value.to_owned())].into()),
+        ..ConfigMap::default()
+    };
+    apply(client, namespace, &map).await;
+}
+
+fn named(name: &str) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_owned()),
+        ..ObjectMeta::default()
+    }
+}
+
+/// Server-side apply of a namespaced object, as the tests' own field manager.
+async fn apply<K>(client: &kube::Client, namespace: &str, object: &K)
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + serde::Serialize
+        + serde::de::DeserializeOwned
+        + Clone
+        + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    let api: Api<K> = Api::namespaced(client.clone(), namespace);
+    let name = object.meta().name.clone().unwrap_or_default();
     let params = kube::api::PatchParams::apply("alignsync-e2e").force();
-    api.patch(name, &params, &kube::api::Patch::Apply(&secret))
+    api.patch(&name, &params, &kube::api::Patch::Apply(object))
         .await
-        .unwrap_or_else(|error| panic!("failed to write secret {namespace}/{name}: {error}"));
+        .unwrap_or_else(|error| {
+            let kind = K::kind(&K::DynamicType::default()).into_owned();
+            panic!("failed to write {kind} {namespace}/{name}: {error}")
+        });
 }
