@@ -80,11 +80,12 @@ fn rdns(dn: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether a DN has nothing to decode: ASCII without escapes, quotes, multi-valued RDNs,
-/// BER values or `;` separators. Most DNs are, and take the fast path.
+/// Whether a DN has nothing to decode: printable ASCII without escapes, quotes,
+/// multi-valued RDNs, BER values or `;` separators. Most DNs are, and take the fast path.
 fn is_plain(dn: &str) -> bool {
-    dn.bytes()
-        .all(|b| b.is_ascii() && !matches!(b, b'\\' | b'+' | b'"' | b'#' | b';' | b'<' | b'>'))
+    dn.bytes().all(|b| {
+        (b' '..=b'~').contains(&b) && !matches!(b, b'\\' | b'+' | b'"' | b'#' | b';' | b'<' | b'>')
+    })
 }
 
 /// [`rdns`] of a plain DN: spaces around separators dropped, everything lower-cased.
@@ -133,7 +134,8 @@ fn canonical_ava(ava: &str) -> String {
     format!("{kind}={}", escape_canonical(&decoded.to_lowercase()))
 }
 
-/// Decodes RFC 4514 escapes (`\,` and `\2c`); unescaped trailing spaces are dropped.
+/// Decodes RFC 4514 escapes (`\,` and `\2c`); unescaped trailing spaces, tabs and line
+/// breaks are dropped.
 fn unescape_value(value: &str) -> String {
     let bytes = value.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -159,7 +161,7 @@ fn unescape_value(value: &str) -> String {
             continue;
         }
         out.push(byte);
-        if byte != b' ' {
+        if !byte.is_ascii_whitespace() {
             significant = out.len();
         }
         index += 1;
@@ -168,13 +170,23 @@ fn unescape_value(value: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Escapes the characters that would make the canonical form ambiguous.
+/// Escapes the characters that would make the canonical form ambiguous. Control characters,
+/// and whitespace other than a space at either end, are written as hex escapes (`\0a`): a
+/// raw one would be trimmed when the canonical form is read again, so the form would not be
+/// its own canonical form.
 fn escape_canonical(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let count = value.chars().count();
     for (index, c) in value.chars().enumerate() {
-        let edge_space = c == ' ' && (index == 0 || index + 1 == count);
-        if matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=') || edge_space {
+        let edge = index == 0 || index + 1 == count;
+        if c.is_control() || (edge && c.is_whitespace() && c != ' ') {
+            let mut utf8 = [0; 4];
+            for byte in c.encode_utf8(&mut utf8).bytes() {
+                out.push_str(&format!("\\{byte:02x}"));
+            }
+            continue;
+        }
+        if matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=') || (edge && c == ' ') {
             out.push('\\');
         }
         out.push(c);
@@ -220,6 +232,13 @@ mod tests {
         }
         assert!(!is_plain("cn=a\\,b,dc=x"));
         assert!(!is_plain("cn=jürgen,dc=x"));
+    }
+
+    #[test]
+    fn raw_edge_whitespace_is_dropped_and_control_characters_are_escaped() {
+        assert_eq!(normalize_dn("cn=X\n,dc=y\t"), "cn=x,dc=y");
+        assert_eq!(normalize_dn("cn=a\u{19}B,dc=y"), "cn=a\\19b,dc=y");
+        assert_eq!(normalize_dn("cn=\\0aX\\09,dc=y"), "cn=\\0ax\\09,dc=y");
     }
 
     #[test]
