@@ -1,5 +1,6 @@
-//! The API request pipeline: classify the route, add latency, inject faults, authenticate,
-//! charge the budget, authorize, serve, then journal the outcome once.
+//! The API request pipeline: classify the route, inject faults, authenticate, charge the
+//! budget, authorize, serve, answer no sooner than the added latency allows, and journal the
+//! outcome once, even when the client leaves first.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -21,12 +22,42 @@ mod serve;
 
 use serve::{Call, serve};
 
-/// Largest request body read.
+/// Largest request body read; a larger one is answered 413.
 const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
 enum Answer {
     Respond(Response),
     Drop,
+}
+
+/// The journal entry of one request, written exactly once: when the request is answered, or
+/// when its client goes away first (hyper then drops the handler mid-way, during an added
+/// latency or an injected delay), in which case it is marked abandoned.
+struct Journaled {
+    shared: Arc<Shared>,
+    config: Arc<SimConfig>,
+    started: Instant,
+    entry: LoggedRequest,
+    breaches: Vec<Breach>,
+}
+
+impl Drop for Journaled {
+    fn drop(&mut self) {
+        let elapsed = self.started.elapsed().as_micros();
+        self.entry.elapsed_micros = u64::try_from(elapsed).unwrap_or(u64::MAX);
+        let entry = std::mem::replace(&mut self.entry, LoggedRequest::placeholder());
+        tracing::debug!(
+            seq = entry.seq,
+            method = %entry.method,
+            path = %entry.path,
+            status = entry.status,
+            abandoned = entry.abandoned,
+            elapsed_micros = entry.elapsed_micros,
+            "api request"
+        );
+        let breaches = std::mem::take(&mut self.breaches);
+        journal(&self.shared, &self.config, entry, breaches);
+    }
 }
 
 /// Serves one request outside `/__admin/`.
@@ -45,36 +76,54 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         );
         (runtime.journal.next_seq(), config, decision)
     };
-    let mut entry = LoggedRequest {
-        seq,
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        route: route.kind(),
-        status: DROPPED,
-        user_id: None,
-        body: None,
-        applied: false,
-        fault: None,
-        elapsed_micros: 0,
+    // The added latency is a floor on the answer's time, not an extra: the simulator's own
+    // work happens within it, so a busy machine does not lengthen every answer.
+    let answer_at = tokio::time::Instant::from_std(started) + decision.latency;
+    let mut record = Journaled {
+        shared: Arc::clone(&shared),
+        config: Arc::clone(&config),
+        started,
+        entry: LoggedRequest {
+            seq,
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            route: route.kind(),
+            status: DROPPED,
+            user_id: None,
+            body: None,
+            applied: false,
+            fault: None,
+            abandoned: true,
+            elapsed_micros: 0,
+        },
+        breaches: Vec::new(),
     };
-    let mut breaches = Vec::new();
-    // TODO: a body over the limit is read as empty and refused as invalid JSON (400), not
-    // with 413; no client of this API sends bodies anywhere near the limit.
-    let bytes = to_bytes(body, BODY_LIMIT).await.unwrap_or_default();
-    if !decision.latency.is_zero() {
-        tokio::time::sleep(decision.latency).await;
-    }
+    let bytes = match to_bytes(body, BODY_LIMIT).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            // Too large, or the client stopped sending mid-body (then nobody reads this).
+            let status = if too_large(&error) {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            tokio::time::sleep_until(answer_at).await;
+            record.entry.status = status.as_u16();
+            record.entry.abandoned = false;
+            return empty(status);
+        }
+    };
 
     let mut before = decision.before;
     if let Some(FaultAction::Delay { delay }) = before {
-        entry.fault = Some(describe(&FaultAction::Delay { delay }));
+        record.entry.fault = Some(describe(&FaultAction::Delay { delay }));
         tokio::time::sleep(delay).await;
         before = None;
     }
     let answer = match before {
         Some(action) => {
-            entry.fault = Some(describe(&action));
+            record.entry.fault = Some(describe(&action));
             act(action, None, &config).await
         }
         None => {
@@ -85,35 +134,40 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
                 parts: &parts,
                 bytes: &bytes,
             };
-            let response = serve(&call, &mut entry, &mut breaches);
+            let response = serve(&call, &mut record.entry, &mut record.breaches);
             match decision.after {
                 Some(action) => {
-                    entry.fault = Some(describe(&action));
+                    record.entry.fault = Some(describe(&action));
                     act(action, Some(response), &config).await
                 }
                 None => Answer::Respond(response),
             }
         }
     };
+    tokio::time::sleep_until(answer_at).await;
 
-    entry.status = match &answer {
+    record.entry.status = match &answer {
         Answer::Respond(response) => response.status().as_u16(),
         Answer::Drop => DROPPED,
     };
-    entry.elapsed_micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    tracing::debug!(
-        seq,
-        method = %entry.method,
-        path = %entry.path,
-        status = entry.status,
-        elapsed_micros = entry.elapsed_micros,
-        "api request"
-    );
-    journal(&shared, &config, entry, breaches);
+    record.entry.abandoned = false;
+    drop(record);
     match answer {
         Answer::Respond(response) => response,
         Answer::Drop => drop_connection(&parts).await,
     }
+}
+
+/// Whether reading the body failed because it exceeded [`BODY_LIMIT`].
+fn too_large(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if cause.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 fn journal(shared: &Shared, config: &SimConfig, entry: LoggedRequest, breaches: Vec<Breach>) {

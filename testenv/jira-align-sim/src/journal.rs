@@ -32,8 +32,32 @@ pub struct LoggedRequest {
     pub applied: bool,
     /// The injected fault, if any (`drop`, `status 503`, `delay 1500ms`, ...).
     pub fault: Option<String>,
+    /// The client went away before the answer was ready (during the added latency or an
+    /// injected delay); `status` is then `DROPPED`, and a write may still have been applied.
+    #[serde(default)]
+    pub abandoned: bool,
     /// Time from arrival to answer inside the simulator, added latency included.
     pub elapsed_micros: u64,
+}
+
+impl LoggedRequest {
+    /// An empty entry, left behind when a finished one is moved into the journal.
+    pub(crate) fn placeholder() -> Self {
+        LoggedRequest {
+            seq: 0,
+            method: String::new(),
+            path: String::new(),
+            query: None,
+            route: RouteKind::Unknown,
+            status: DROPPED,
+            user_id: None,
+            body: None,
+            applied: false,
+            fault: None,
+            abandoned: false,
+            elapsed_micros: 0,
+        }
+    }
 }
 
 /// A request that broke the documented contract.

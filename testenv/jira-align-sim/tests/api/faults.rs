@@ -150,6 +150,52 @@ async fn a_slow_answer_outlives_the_client_timeout_but_the_write_happens() {
         h.sim.admin().user(1001).and_then(|u| u.title).as_deref(),
         Some("Late")
     );
+    // The client left during the delay: the request is journaled as abandoned, applied.
+    let entry = journaled(&h, 1).await;
+    assert_eq!(
+        (
+            entry.status,
+            entry.abandoned,
+            entry.applied,
+            entry.fault.as_deref()
+        ),
+        (DROPPED, true, true, Some("delay 1500ms"))
+    );
+}
+
+/// The request log once it holds `count` entries (an abandoned request is journaled when
+/// the server notices its client is gone).
+async fn journaled(h: &Harness, count: usize) -> jira_align_sim::LoggedRequest {
+    for _ in 0..100 {
+        let log = h.sim.admin().request_log();
+        if log.len() >= count {
+            return log[count - 1].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the request log never held {count} entries");
+}
+
+#[tokio::test]
+async fn a_client_that_leaves_during_the_added_latency_is_journaled_as_abandoned() {
+    let latency = Latency {
+        fixed: Duration::from_millis(800),
+        jitter: Duration::ZERO,
+    };
+    let h = harness(SimConfig {
+        latency,
+        ..Default::default()
+    })
+    .await;
+    let request = h.http.get(h.url("/users/1001")).bearer_auth(&h.token);
+    let result = request.timeout(Duration::from_millis(150)).send().await;
+    assert!(result.is_err_and(|e| e.is_timeout()));
+    let entry = journaled(&h, 1).await;
+    assert_eq!(
+        (entry.status, entry.abandoned, entry.route),
+        (DROPPED, true, RouteKind::GetUser)
+    );
+    assert!(entry.elapsed_micros < 800_000, "{}", entry.elapsed_micros);
 }
 
 #[tokio::test]
@@ -222,4 +268,11 @@ async fn latency_delays_every_answer() {
     assert_eq!(status, 200);
     assert!(elapsed >= Duration::from_millis(120), "took {elapsed:?}");
     assert!(elapsed < Duration::from_millis(1000), "took {elapsed:?}");
+    let entry = &h.sim.admin().request_log()[0];
+    assert!(!entry.abandoned);
+    assert!(
+        (120_000..150_000 + 50_000).contains(&entry.elapsed_micros),
+        "the simulator's own time is within the latency: {}",
+        entry.elapsed_micros
+    );
 }

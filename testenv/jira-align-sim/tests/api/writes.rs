@@ -35,6 +35,22 @@ async fn create_answers_201_with_the_stored_user() {
 }
 
 #[tokio::test]
+async fn a_body_over_4_mib_is_refused_with_413_and_nothing_is_created() {
+    let h = harness(SimConfig::default()).await;
+    let before = h.sim.admin().users().len();
+    let mut body = new_user("huge@example.test");
+    body["title"] = json!("x".repeat(4 * 1024 * 1024));
+    let response = h.post("/users", &body).await;
+    assert_eq!(response.status().as_u16(), 413);
+    assert_eq!(h.sim.admin().users().len(), before);
+    let log = h.sim.admin().request_log();
+    assert_eq!(
+        (log[0].status, log[0].applied, log[0].abandoned),
+        (413, false, false)
+    );
+}
+
+#[tokio::test]
 async fn create_checks_required_fields_and_ids() {
     let h = harness(SimConfig::default()).await;
     let cases = [
