@@ -102,8 +102,12 @@ impl Client {
     /// is the one `BudgetRegistry::global()` keeps for the site.
     pub fn new(config: ClientConfig) -> Result<Self, JiraAlignError> {
         config.validate()?;
-        let budget =
-            BudgetRegistry::global().budget_for(&config.base_url, config.budget_limits())?;
+        let registry = BudgetRegistry::global();
+        let budget = registry.budget_for(
+            &config.base_url,
+            &config.budget_owner,
+            config.budget_limits(),
+        )?;
         Client::with_budget(config, budget)
     }
 

@@ -13,6 +13,7 @@ use super::metrics::Metrics;
 use super::schedule::{ResourceKey, Schedule};
 use super::validate::site_of;
 use crate::crd::JiraAlignUserSync;
+use crate::jira_align::BudgetRegistry;
 
 /// Shared by all reconciles of one leadership term.
 pub struct Context {
@@ -39,7 +40,7 @@ impl Context {
             .collect()
     }
 
-    /// Forgets the schedule and metric series of resources that were deleted.
+    /// Forgets the schedule, metric series and site-budget claims of deleted resources.
     pub fn prune(&self) {
         let existing: BTreeSet<ResourceKey> = self
             .resources()
@@ -48,6 +49,7 @@ impl Context {
             .collect();
         for gone in self.schedule.retain(|key| existing.contains(key)) {
             self.metrics.forget(&gone);
+            BudgetRegistry::global().release(&gone.to_string());
         }
     }
 }

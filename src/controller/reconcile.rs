@@ -156,7 +156,10 @@ async fn run(
             return stopped(Outcome::stopped(error.reason(), error.to_string(), retry));
         }
     };
-    let prepared = match prepare(&resource.spec, &secrets) {
+    let owner = ResourceKey::of(resource)
+        .map(|key| key.to_string())
+        .unwrap_or_default();
+    let prepared = match prepare(&resource.spec, &secrets, &owner) {
         Ok(prepared) => prepared,
         Err(error) => {
             return stopped(Outcome::stopped(

@@ -54,10 +54,12 @@ pub fn site_of(spec: &JiraAlignUserSyncSpec) -> Option<String> {
     site_key(&spec.jira_align.url).ok()
 }
 
-/// Checks the spec and builds the directory configuration and the Jira Align client.
+/// Checks the spec and builds the directory configuration and the Jira Align client, whose
+/// site budget `owner` (the resource's `namespace/name`) shares with the site's other owners.
 pub fn prepare(
     spec: &JiraAlignUserSyncSpec,
     secrets: &ResolvedSecrets,
+    owner: &str,
 ) -> Result<Prepared, SpecError> {
     let problems = validate(spec);
     if !problems.is_empty() {
@@ -80,7 +82,8 @@ pub fn prepare(
         .validate()
         .map_err(|source| SpecError::Directory { source })?;
 
-    let config = client_config(&spec.jira_align, secrets.token.clone());
+    let mut config = client_config(&spec.jira_align, secrets.token.clone());
+    config.budget_owner = owner.to_owned();
     let client = Client::new(config).map_err(|source| SpecError::JiraAlign { source })?;
 
     Ok(Prepared {

@@ -145,13 +145,14 @@ pub struct JiraAlignSpec {
     pub token_secret_ref: SecretKeyRef,
 
     /// Most requests per minute this operator sends to the site, shared by every resource that
-    /// names the same URL. Default 600.
+    /// names the same URL; when they set different values, the smallest holds. Default 600.
     #[serde(default = "default_rpm")]
     #[schemars(range(min = 1, max = 100000))]
     pub requests_per_minute: u32,
 
-    /// Most requests in flight at once to the site. Default 10. The load on the site is
-    /// bounded by requestsPerMinute; this only hides the latency of each answer.
+    /// Most requests in flight at once to the site, shared like requestsPerMinute (the
+    /// smallest holds). Default 10. The load on the site is bounded by requestsPerMinute;
+    /// this only hides the latency of each answer.
     #[serde(default = "default_concurrency")]
     #[schemars(range(min = 1, max = 64))]
     pub max_concurrency: u32,
@@ -375,21 +376,30 @@ pub struct OverrideRule {
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("minProperties" = 1))]
 pub struct OverrideFields {
+    /// Role id for matching users, instead of defaults.roleId. Example: `6`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub role_id: Option<u64>,
+    /// Cost center id for matching users, instead of defaults.costCenterId.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub cost_center_id: Option<u64>,
+    /// Division id for matching users, instead of defaults.divisionId. Repair always sets
+    /// the default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub division_id: Option<u64>,
+    /// Region id for matching users, instead of defaults.regionId.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub region_id: Option<u64>,
+    /// City id for matching users, instead of defaults.cityId. Repair always sets the
+    /// default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub city_id: Option<u64>,
+    /// Whether matching users are created as External users, instead of
+    /// defaults.isExternal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_external: Option<bool>,
 }

@@ -112,10 +112,19 @@ impl Budget {
     }
 }
 
-/// The budgets of every site this process talks to, keyed by normalised site URL.
+/// The budgets of every site this process talks to, keyed by normalised site URL. Each
+/// site's budget has the strictest limits any of its current owners (the resources naming
+/// it) asks for, so resources that disagree can never together exceed either limit.
 #[derive(Debug, Default)]
 pub struct BudgetRegistry {
-    budgets: Mutex<HashMap<String, Arc<Budget>>>,
+    sites: Mutex<HashMap<String, Site>>,
+}
+
+#[derive(Debug)]
+struct Site {
+    /// The limits each owner asked for.
+    owners: HashMap<String, BudgetLimits>,
+    budget: Arc<Budget>,
 }
 
 impl BudgetRegistry {
@@ -129,29 +138,58 @@ impl BudgetRegistry {
         GLOBAL.get_or_init(BudgetRegistry::new)
     }
 
-    /// The budget of the site at `base_url`. A site asked for with other limits than its
-    /// current budget gets a fresh budget with the new limits; requests already holding a
+    /// The budget of the site at `base_url`, for `owner` asking for `limits`. An owner names
+    /// one site at a time, so its claim on any other site ends here. When the strictest
+    /// limits change, the site gets a fresh budget with them; requests already holding a
     /// permit of the old one finish under it.
     pub fn budget_for(
         &self,
         base_url: &str,
+        owner: &str,
         limits: BudgetLimits,
     ) -> Result<Arc<Budget>, JiraAlignError> {
         let key = site_key(base_url)?;
-        let mut budgets = match self.budgets.lock() {
-            Ok(budgets) => budgets,
-            // Entries are inserted whole; a panic elsewhere cannot leave one half-written.
-            Err(poisoned) => poisoned.into_inner(),
-        };
         let wanted = Budget::new(limits).limits();
-        if let Some(budget) = budgets.get(&key)
-            && budget.limits() == wanted
-        {
-            return Ok(Arc::clone(budget));
+        let mut sites = self.lock();
+        for (other, site) in sites.iter_mut() {
+            if *other != key {
+                site.owners.remove(owner);
+            }
         }
-        let budget = Arc::new(Budget::new(wanted));
-        budgets.insert(key, Arc::clone(&budget));
-        Ok(budget)
+        let site = sites.entry(key).or_insert_with(|| Site {
+            owners: HashMap::new(),
+            budget: Arc::new(Budget::new(wanted)),
+        });
+        site.owners.insert(owner.to_owned(), wanted);
+        let strictest = site
+            .owners
+            .values()
+            .fold(wanted, |least, limits| BudgetLimits {
+                requests_per_minute: least.requests_per_minute.min(limits.requests_per_minute),
+                max_concurrency: least.max_concurrency.min(limits.max_concurrency),
+            });
+        if site.budget.limits() != strictest {
+            site.budget = Arc::new(Budget::new(strictest));
+        }
+        Ok(Arc::clone(&site.budget))
+    }
+
+    /// Ends every claim of `owner` (a deleted resource); the sites it named follow their
+    /// remaining owners from their next request for a budget.
+    pub fn release(&self, owner: &str) {
+        let mut sites = self.lock();
+        for site in sites.values_mut() {
+            site.owners.remove(owner);
+        }
+        sites.retain(|_, site| !site.owners.is_empty());
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Site>> {
+        match self.sites.lock() {
+            Ok(sites) => sites,
+            // Entries are changed whole; a panic elsewhere cannot leave one half-written.
+            Err(poisoned) => poisoned.into_inner(),
+        }
     }
 }
 

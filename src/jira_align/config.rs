@@ -21,6 +21,9 @@ pub struct ClientConfig {
     pub requests_per_minute: u32,
     /// Shared by every client of the same site (see `BudgetRegistry`).
     pub max_concurrency: u32,
+    /// Who asks for the site's budget (a resource's `namespace/name`); the site follows the
+    /// strictest limits of its owners.
+    pub budget_owner: String,
     /// Timeout of one attempt, answer body included.
     pub timeout: Duration,
     /// Most attempts of one request (the first included).
@@ -62,6 +65,7 @@ impl ClientConfig {
             token: token.into(),
             requests_per_minute: 600,
             max_concurrency: 10,
+            budget_owner: String::new(),
             timeout: Duration::from_secs(30),
             max_attempts: RetryPolicy::default().max_attempts,
             listing: Listing::default(),
@@ -126,6 +130,7 @@ impl fmt::Debug for ClientConfig {
             .field("token", &"<redacted>")
             .field("requests_per_minute", &self.requests_per_minute)
             .field("max_concurrency", &self.max_concurrency)
+            .field("budget_owner", &self.budget_owner)
             .field("timeout", &self.timeout)
             .field("max_attempts", &self.max_attempts)
             .field("listing", &self.listing)

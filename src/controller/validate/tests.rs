@@ -20,7 +20,7 @@ fn secrets(token: &str, password: &str) -> ResolvedSecrets {
 }
 
 fn message(spec: &JiraAlignUserSyncSpec, secrets: &ResolvedSecrets) -> String {
-    match prepare(spec, secrets) {
+    match prepare(spec, secrets, "team-a/sync") {
         Ok(_) => panic!("expected the spec to be refused"),
         Err(error) => {
             assert_eq!(error.reason(), "InvalidSpec");
@@ -32,7 +32,11 @@ fn message(spec: &JiraAlignUserSyncSpec, secrets: &ResolvedSecrets) -> String {
 #[test]
 fn the_fixture_prepares_with_its_interval_and_site() {
     let resource = fixture();
-    let prepared = prepare(&resource.spec, &secrets("user:1|s3cret", "pw"));
+    let prepared = prepare(
+        &resource.spec,
+        &secrets("user:1|s3cret", "pw"),
+        "team-a/sync",
+    );
     let Ok(prepared) = prepared else {
         panic!("the fixture is valid")
     };

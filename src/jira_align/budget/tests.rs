@@ -72,26 +72,47 @@ async fn no_more_than_max_concurrency_requests_hold_permits() {
 #[test]
 fn clients_of_one_site_share_a_budget_and_new_limits_replace_it() {
     let registry = BudgetRegistry::new();
-    let first = registry
-        .budget_for("https://acme.jiraalign.com", limits(600, 8))
-        .ok();
-    let second = registry
-        .budget_for("HTTPS://ACME.jiraalign.com/", limits(600, 8))
-        .ok();
-    let other = registry
-        .budget_for("https://other.jiraalign.com", limits(600, 8))
-        .ok();
-    let (Some(first), Some(second), Some(other)) = (first, second, other) else {
-        panic!("valid site URLs get budgets");
+    let budget = |url: &str, owner: &str, rpm, concurrency| {
+        registry
+            .budget_for(url, owner, limits(rpm, concurrency))
+            .unwrap_or_else(|e| panic!("{url} gets a budget: {e}"))
     };
+    let first = budget("https://acme.jiraalign.com", "a/one", 600, 8);
+    let second = budget("HTTPS://ACME.jiraalign.com/", "a/one", 600, 8);
+    let other = budget("https://other.jiraalign.com", "b/one", 600, 8);
     assert!(Arc::ptr_eq(&first, &second));
     assert!(!Arc::ptr_eq(&first, &other));
 
-    let changed = registry
-        .budget_for("https://acme.jiraalign.com", limits(300, 4))
-        .ok();
-    assert_eq!(changed.map(|b| b.limits()), Some(limits(300, 4)));
-    assert!(registry.budget_for("not a url", limits(1, 1)).is_err());
+    let changed = budget("https://acme.jiraalign.com", "a/one", 300, 4);
+    assert_eq!(changed.limits(), limits(300, 4));
+    assert!(
+        registry
+            .budget_for("not a url", "a/one", limits(1, 1))
+            .is_err()
+    );
+}
+
+#[test]
+fn a_site_follows_the_strictest_limits_of_its_current_owners() {
+    let registry = BudgetRegistry::new();
+    let site = "https://acme.jiraalign.com";
+    let ask = |owner: &str, rpm, concurrency| {
+        let budget = registry.budget_for(site, owner, limits(rpm, concurrency));
+        budget.map(|b| b.limits()).ok()
+    };
+    assert_eq!(ask("a/one", 600, 10), Some(limits(600, 10)));
+    // A second resource asking for less lowers the rate; the first keeps its smaller
+    // concurrency as the bound.
+    assert_eq!(ask("a/two", 300, 20), Some(limits(300, 10)));
+    assert_eq!(ask("a/one", 600, 10), Some(limits(300, 10)));
+    // Once the stricter resource names another site, its limits no longer count here.
+    let elsewhere = registry.budget_for("https://other.jiraalign.com", "a/two", limits(300, 20));
+    assert_eq!(elsewhere.map(|b| b.limits()).ok(), Some(limits(300, 20)));
+    assert_eq!(ask("a/one", 600, 10), Some(limits(600, 10)));
+    // A deleted resource's claim ends with it.
+    assert_eq!(ask("a/three", 60, 2), Some(limits(60, 2)));
+    registry.release("a/three");
+    assert_eq!(ask("a/one", 600, 10), Some(limits(600, 10)));
 }
 
 #[test]
