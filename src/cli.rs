@@ -126,6 +126,11 @@ async fn sync_inner(args: SyncArgs) -> Result<u8, ConfigError> {
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
         return Err(ConfigError::Invalid(lines.join("\n       ")));
     }
+    if resource.spec.suspend {
+        // As the operator does: a suspended resource does not run.
+        eprintln!("spec.suspend is true: nothing was read or written");
+        return Ok(exit::SUCCESS);
+    }
 
     let token = secret("Jira Align token", &args.token_file, &args.token_env)?;
     let password = secret(
@@ -150,6 +155,9 @@ async fn sync_inner(args: SyncArgs) -> Result<u8, ConfigError> {
     }
     let client = Client::new(config).map_err(|e| ConfigError::Invalid(e.to_string()))?;
     let directory = DirectoryConfig::from_spec(&spec.directory, &spec.overrides, password, ca_pem);
+    directory
+        .validate()
+        .map_err(|e| ConfigError::Invalid(format!("spec.directory: {e}")))?;
 
     let inputs = SyncInputs {
         spec,

@@ -99,6 +99,25 @@ pub enum SkipReason {
     PolicyOff { action: &'static str },
 }
 
+impl SkipReason {
+    /// Why the user is left alone, in words for the status, the CLI table and logs.
+    pub fn describe(&self) -> String {
+        match self {
+            SkipReason::Protected { by } => format!("protected ({by})"),
+            SkipReason::MissingDirectoryField { field } => {
+                format!("directory entry has no {field}, which Jira Align requires")
+            }
+            SkipReason::EmailInUse { jira_id } => {
+                format!("email already belongs to Jira Align user {jira_id}")
+            }
+            SkipReason::RepairDisabled => {
+                "needs division and city before a status change; repairMissingFields is off".into()
+            }
+            SkipReason::PolicyOff { action } => format!("policy turns {action} off"),
+        }
+    }
+}
+
 /// Several users share one key; nothing is done for that key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -106,6 +125,18 @@ pub struct Conflict {
     pub key: String,
     pub directory_dns: Vec<String>,
     pub jira_ids: Vec<u64>,
+}
+
+impl Conflict {
+    /// What shares the key, in words.
+    pub fn describe(&self) -> String {
+        let ids: Vec<String> = self.jira_ids.iter().map(u64::to_string).collect();
+        format!(
+            "key shared by {} directory entries and Jira Align users [{}]",
+            self.directory_dns.len(),
+            ids.join(", ")
+        )
+    }
 }
 
 /// The result of planning.

@@ -33,6 +33,24 @@ async fn a_membership_change_is_applied_at_the_next_run() {
     world.create(&world.manifest("members")).await;
     let first = wait_for_reason(&world.client, &world.namespace, "members", "Synced").await;
     assert_eq!(actions(&first), first_run());
+    let skipped: Vec<(String, String)> = first
+        .status
+        .iter()
+        .flat_map(|s| s.skipped_users.iter())
+        .map(|s| (s.user.clone(), s.reason.clone()))
+        .collect();
+    let expected = [
+        (
+            "ivan",
+            "directory entry has no email, which Jira Align requires",
+        ),
+        ("svc-sync", "protected (token owner)"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(user, reason)| (user.to_string(), reason.to_string()))
+        .collect();
+    assert_eq!(skipped, expected);
 
     let ken = StandardLdap::user_dn("ken");
     let alice = StandardLdap::user_dn("alice");

@@ -60,7 +60,7 @@ fn good(world: &World) -> Invocation {
     }
 }
 
-fn cases(world: &World, strict: &OpenLdap) -> Vec<Case> {
+fn cases(world: &World, strict: &OpenLdap, junk_ca: &std::path::Path) -> Vec<Case> {
     let base = good(world);
     let manifest = &world.manifest;
     let with_manifest = |manifest: Value| Invocation {
@@ -122,6 +122,17 @@ fn cases(world: &World, strict: &OpenLdap) -> Vec<Case> {
             code: SYNC_FAILED,
             reason: Some("JiraAlignTlsFailed"),
             says: "TLS with jira align failed during GET /Users: ",
+        },
+        Case {
+            name: "CA file that holds no certificate",
+            invocation: Invocation {
+                ca_file: Some(junk_ca.to_path_buf()),
+                ..base.clone()
+            },
+            code: BAD_CONFIGURATION,
+            reason: None,
+            says: "spec.directory: invalid directory configuration tls.ca: the CA bundle holds \
+                   no certificate",
         },
         Case {
             name: "wrong bind password",
@@ -234,7 +245,10 @@ async fn each_misconfiguration_has_its_own_reason_and_writes_nothing() {
     let world = World::start(company.clone(), SimConfig::default()).await;
     let fixture = LdifFixture::from_ldif(&company.ldif(), LoadMode::Offline);
     let strict = OpenLdap::start_demanding_tls(&fixture).expect("a TLS-only slapd starts");
-    let cases = cases(&world, &strict);
+    let junk = tempfile::tempdir().expect("a temp dir");
+    let junk_ca = junk.path().join("ca.pem");
+    std::fs::write(&junk_ca, "this is not a certificate\n").expect("the file is written");
+    let cases = cases(&world, &strict, &junk_ca);
 
     // Each case in its own process and directory, all at once: the slow ones retry.
     let runs: Vec<CliRun> = std::thread::scope(|scope| {
@@ -270,6 +284,18 @@ async fn each_misconfiguration_has_its_own_reason_and_writes_nothing() {
         says: "jira align rejected the api token on GET /Users",
     };
     check(&revoked, &run_cli(dir.path(), &revoked.invocation));
+
+    // A suspended resource does not run from the CLI either, even with a revoked token.
+    let suspended = Invocation {
+        manifest: set(&world.manifest, "/spec/suspend", json!(true)),
+        ..good(&world)
+    };
+    let run = run_cli(dir.path(), &suspended);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.trim(),
+        "spec.suspend is true: nothing was read or written"
+    );
 
     assert_eq!(writes(&world.site).len(), 0, "no case wrote to Jira Align");
     let messages: std::collections::BTreeSet<&str> = runs.iter().map(CliRun::error_line).collect();

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use serde_json::json;
 
-use crate::plan::{SkipReason, Step};
+use crate::plan::Step;
 use crate::sync::SyncReport;
 
 /// The report as aligned text: what was read, each action, each skip, and the counts.
@@ -46,15 +46,10 @@ pub fn table(report: &SyncReport) -> String {
     }
     for skip in &report.plan.skipped {
         let id = skip.jira_id.map_or("-".to_string(), |id| id.to_string());
-        rows.push(["skip".into(), skip.key.clone(), id, skip_text(&skip.reason)]);
+        rows.push(["skip".into(), skip.key.clone(), id, skip.reason.describe()]);
     }
     for conflict in &report.plan.conflicts {
-        let ids: Vec<String> = conflict.jira_ids.iter().map(u64::to_string).collect();
-        let detail = format!(
-            "key shared by {} directory entries and Jira Align users [{}]",
-            conflict.directory_dns.len(),
-            ids.join(", ")
-        );
+        let detail = conflict.describe();
         rows.push(["conflict".into(), conflict.key.clone(), "-".into(), detail]);
     }
     if rows.len() > 1 {
@@ -123,22 +118,6 @@ fn step_name(step: &Step) -> &'static str {
         Step::Update { .. } => "update",
         Step::Reactivate => "reactivate",
         Step::Deactivate => "deactivate",
-    }
-}
-
-fn skip_text(reason: &SkipReason) -> String {
-    match reason {
-        SkipReason::Protected { by } => format!("protected ({by})"),
-        SkipReason::MissingDirectoryField { field } => {
-            format!("directory entry has no {field}, which Jira Align requires")
-        }
-        SkipReason::EmailInUse { jira_id } => {
-            format!("email already belongs to Jira Align user {jira_id}")
-        }
-        SkipReason::RepairDisabled => {
-            "needs division and city before a status change; repairMissingFields is off".into()
-        }
-        SkipReason::PolicyOff { action } => format!("policy turns {action} off"),
     }
 }
 

@@ -87,8 +87,8 @@ impl Metrics {
         registry.register("jira_align_throttled", help, throttled.clone());
         let help = "Duration of sync runs";
         registry.register("run_duration_seconds", help, duration.clone());
-        let help = "Unix time of the last run that applied its whole plan (kept in the status, \
-                    so it survives a restart of the operator)";
+        let help = "Unix time of the last run that completed (applied its whole plan, or \
+                    computed it in a dry run); kept in the status, so it survives a restart";
         registry.register("last_success_timestamp_seconds", help, last_success.clone());
         let help = "Unix time the resource was created; a resource with this series and no \
                     last success has never synced";
@@ -150,12 +150,17 @@ impl Metrics {
         }
     }
 
-    /// Drops the per-resource series of a resource that no longer exists.
-    pub fn forget(&self, key: &ResourceKey) {
+    /// Drops the per-resource times, so that the stale-sync alert leaves the resource alone.
+    pub fn untrack(&self, key: &ResourceKey) {
         let resource = ResourceLabels::of(key);
         self.last_success.remove(&resource);
         self.created.remove(&resource);
-        self.members.remove(&resource);
+    }
+
+    /// Drops the per-resource series of a resource that no longer exists.
+    pub fn forget(&self, key: &ResourceKey) {
+        self.untrack(key);
+        self.members.remove(&ResourceLabels::of(key));
     }
 
     /// The text exposition format.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::crd::{ActionCounts, MAX_STATUS_USER_ERRORS, PlanSummary, UserError};
+use crate::crd::{ActionCounts, MAX_STATUS_USER_ERRORS, PlanSummary, SkippedUser, UserError};
 use crate::sync::{SyncError, SyncReport};
 
 /// Condition reasons, also used as Event reasons and as the `result` metric label.
@@ -18,8 +18,6 @@ pub mod reason {
     pub const SUSPENDED: &str = "Suspended";
     /// The Kubernetes API failed while the inputs were read.
     pub const API_UNAVAILABLE: &str = "KubernetesApiUnavailable";
-    /// The run could not be started or ended without a result.
-    pub const RUN_ABORTED: &str = "RunAborted";
 }
 
 /// When the resource should run again.
@@ -42,6 +40,8 @@ pub struct RunFacts {
     /// At most `MAX_STATUS_USER_ERRORS`.
     pub user_errors: Vec<UserError>,
     pub user_error_count: u64,
+    /// At most `MAX_STATUS_USER_ERRORS`: the skips first, then the shared keys.
+    pub skipped_users: Vec<SkippedUser>,
     pub pending_plan: Option<PlanSummary>,
 }
 
@@ -171,8 +171,25 @@ fn facts_of(report: &SyncReport) -> RunFacts {
             .cloned()
             .collect(),
         user_error_count: errors.len() as u64,
+        skipped_users: skipped_users(report),
         pending_plan: report.pending_plan(),
     }
+}
+
+fn skipped_users(report: &SyncReport) -> Vec<SkippedUser> {
+    let plan = &report.plan;
+    let skips = plan.skipped.iter().map(|skip| SkippedUser {
+        user: skip.key.clone(),
+        reason: skip.reason.describe(),
+    });
+    let conflicts = plan.conflicts.iter().map(|conflict| SkippedUser {
+        user: conflict.key.clone(),
+        reason: conflict.describe(),
+    });
+    skips
+        .chain(conflicts)
+        .take(MAX_STATUS_USER_ERRORS)
+        .collect()
 }
 
 /// Whether counts are of things done or planned.

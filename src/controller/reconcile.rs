@@ -242,13 +242,18 @@ async fn conclude(
     // Log, metrics and Event come first, so whoever sees the new status finds them too.
     log_outcome(key, &outcome, next);
     ctx.metrics.record(key, &outcome, stats.as_ref());
-    let created = resource.metadata.creation_timestamp.as_ref();
-    let last_success = new_status.last_successful_sync_time.as_deref();
-    ctx.metrics.track(
-        key,
-        created.map(|time| time.0.as_millisecond() as f64 / 1000.0),
-        last_success.and_then(unix_seconds),
-    );
+    if outcome.reason == reason::SUSPENDED {
+        // Suspending is deliberate: a suspended resource is never stale.
+        ctx.metrics.untrack(key);
+    } else {
+        let created = resource.metadata.creation_timestamp.as_ref();
+        let last_success = new_status.last_successful_sync_time.as_deref();
+        ctx.metrics.track(
+            key,
+            created.map(|time| time.0.as_millisecond() as f64 / 1000.0),
+            last_success.and_then(unix_seconds),
+        );
+    }
     events::publish(&ctx.recorder, resource, &outcome).await;
 
     let api: Api<JiraAlignUserSync> = Api::namespaced(ctx.client.clone(), &key.namespace);

@@ -33,12 +33,11 @@ pub fn build(
     } else {
         previous.last_sync_time
     };
-    let last_successful_sync_time =
-        if outcome.ran && outcome.reason == super::outcome::reason::SYNCED {
-            Some(stamp)
-        } else {
-            previous.last_successful_sync_time
-        };
+    let last_successful_sync_time = if outcome.ran && outcome.result() == "success" {
+        Some(stamp)
+    } else {
+        previous.last_successful_sync_time
+    };
     let duration = outcome
         .ran
         .then(|| format!("{:.3}", outcome.duration.as_secs_f64()));
@@ -60,6 +59,7 @@ pub fn build(
             .or(previous.jira_align_users),
         actions: facts.map(|f| f.counts.clone()),
         user_errors: facts.map(|f| f.user_errors.clone()).unwrap_or_default(),
+        skipped_users: facts.map(|f| f.skipped_users.clone()).unwrap_or_default(),
         user_error_count: facts.map(|f| f.user_error_count),
         pending_plan: facts.and_then(|f| f.pending_plan.clone()),
     }

@@ -24,7 +24,8 @@ pub struct JiraAlignUserSyncStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_sync_time: Option<String>,
 
-    /// When the last run that applied its whole plan ended.
+    /// When the last run that completed ended: it applied its whole plan or, in a dry run,
+    /// computed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_successful_sync_time: Option<String>,
 
@@ -56,6 +57,13 @@ pub struct JiraAlignUserSyncStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_error_count: Option<u64>,
 
+    /// Users the last run left alone on purpose, at most 20, each with why: protected, a
+    /// directory entry missing a field Jira Align requires, an email another user has, a
+    /// key several users share, or an action the policy switches off. `actions.skipped`
+    /// counts them all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_users: Vec<SkippedUser>,
+
     /// The plan of the last run when it was held back (limit exceeded) or a dry run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_plan: Option<PlanSummary>,
@@ -75,13 +83,23 @@ pub struct ActionCounts {
     pub failed: u64,
 }
 
-/// One user whose action failed or who could not be handled.
+/// One user the last run left alone, and why.
+#[derive(JsonSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SkippedUser {
+    /// The user's key as matched.
+    pub user: String,
+    /// Why nothing was done for the user.
+    pub reason: String,
+}
+
+/// One user whose action failed.
 #[derive(JsonSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct UserError {
     /// The user's key as matched.
     pub user: String,
-    /// The action that failed, or `conflict`.
+    /// The action that failed.
     pub action: String,
     /// What went wrong, with Jira Align's own message where it gave one.
     pub message: String,

@@ -119,6 +119,9 @@ impl DirectoryConfig {
                 "must be at least 1",
             ));
         }
+        if let Some(pem) = &self.ca_pem {
+            super::tls::roots_from_pem(pem)?;
+        }
         Ok(())
     }
 }

@@ -138,6 +138,20 @@ fn a_dry_run_counts_no_actions_and_a_deleted_resource_loses_its_gauges() {
         "{lines:#?}"
     );
 
+    metrics.untrack(&key());
+    let lines = self::lines(&metrics);
+    assert!(
+        !lines.iter().any(|l| l.contains("timestamp_seconds{")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("alignsync_directory_members{")),
+        "{lines:#?}"
+    );
+
+    metrics.track(&key(), Some(1.0), Some(2.0));
     metrics.forget(&key());
     let lines = self::lines(&metrics);
     let per_resource = [

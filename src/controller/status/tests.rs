@@ -174,6 +174,35 @@ fn a_blocked_plan_is_reported_with_its_hash() {
 }
 
 #[test]
+fn a_completed_dry_run_counts_as_a_success_and_a_blocked_run_does_not() {
+    let first = build(None, &synced(10, 0), Some(1), at(0), Some(at(3600)));
+    let mut dry = synced(10, 0);
+    dry.reason = reason::DRY_RUN;
+    let after_dry = build(Some(&first), &dry, Some(1), at(100), Some(at(3700)));
+    assert_eq!(
+        after_dry.last_successful_sync_time,
+        after_dry.last_sync_time
+    );
+    assert_eq!(
+        after_dry.last_sync_time.as_deref(),
+        Some("2027-01-15T08:01:40Z")
+    );
+
+    let mut blocked = synced(10, 0);
+    blocked.reason = reason::DEACTIVATION_LIMIT_EXCEEDED;
+    blocked.ready = false;
+    let after_blocked = build(Some(&after_dry), &blocked, Some(1), at(200), Some(at(3800)));
+    assert_eq!(
+        after_blocked.last_successful_sync_time.as_deref(),
+        Some("2027-01-15T08:01:40Z")
+    );
+    assert_eq!(
+        after_blocked.last_sync_time.as_deref(),
+        Some("2027-01-15T08:03:20Z")
+    );
+}
+
+#[test]
 fn merge_patches_change_members_and_null_out_removed_ones() {
     let old = json!({"a": 1, "plan": {"hash": "x", "deactivate": ["u1"]}, "gone": true});
     let new = json!({"a": 1, "plan": {"hash": "y"}, "added": [1]});
