@@ -117,6 +117,11 @@ fn the_resource_times_are_exported_as_given_and_a_never_synced_resource_has_no_s
     assert_eq!(times, vec![success.to_string(), created.to_string()]);
 }
 
+/// Whether any exposed series starts with `prefix`.
+fn exposes(metrics: &Metrics, prefix: &str) -> bool {
+    lines(metrics).iter().any(|l| l.starts_with(prefix))
+}
+
 #[test]
 fn a_dry_run_counts_no_actions_and_a_deleted_resource_loses_its_gauges() {
     let metrics = Metrics::new();
@@ -124,45 +129,23 @@ fn a_dry_run_counts_no_actions_and_a_deleted_resource_loses_its_gauges() {
     dry.reason = reason::DRY_RUN;
     metrics.record(&key(), &dry, None);
     metrics.track(&key(), Some(1.0), Some(2.0));
-    let lines = lines(&metrics);
-    assert!(
-        !lines
-            .iter()
-            .any(|l| l.starts_with("alignsync_actions_total")),
-        "{lines:#?}"
-    );
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("alignsync_directory_members{")),
-        "{lines:#?}"
-    );
+    assert!(!exposes(&metrics, "alignsync_actions_total"));
+    assert!(exposes(&metrics, "alignsync_directory_members{"));
 
+    // Suspended: the times go, the members stay.
     metrics.untrack(&key());
-    let lines = self::lines(&metrics);
-    assert!(
-        !lines.iter().any(|l| l.contains("timestamp_seconds{")),
-        "{lines:#?}"
-    );
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("alignsync_directory_members{")),
-        "{lines:#?}"
-    );
+    assert!(!exposes(&metrics, "alignsync_last_success"));
+    assert!(!exposes(&metrics, "alignsync_resource_created"));
+    assert!(exposes(&metrics, "alignsync_directory_members{"));
 
+    // Deleted: every per-resource series goes.
     metrics.track(&key(), Some(1.0), Some(2.0));
     metrics.forget(&key());
-    let lines = self::lines(&metrics);
-    let per_resource = [
+    for prefix in [
         "alignsync_directory_members{",
         "alignsync_last_success",
         "alignsync_resource_created",
-    ];
-    assert!(
-        !lines
-            .iter()
-            .any(|l| per_resource.iter().any(|prefix| l.starts_with(prefix))),
-        "{lines:#?}"
-    );
+    ] {
+        assert!(!exposes(&metrics, prefix), "{prefix}");
+    }
 }
