@@ -220,7 +220,16 @@ async fn a_dry_run_plans_and_reports_without_writing() {
     let plan = status.pending_plan.expect("the plan is reported");
     assert_eq!((plan.reason.as_str(), plan.hash.len()), ("DryRun", 16));
     assert_eq!(plan.actions, first_run());
-    assert_eq!(status.last_successful_sync_time, None);
+    // A completed dry run counts as a successful sync (it read both sides and planned).
+    assert!(status.last_sync_time.is_some());
+    assert_eq!(status.last_successful_sync_time, status.last_sync_time);
+    // The member without mail and the token's owner are listed with why.
+    let skipped: Vec<&str> = status
+        .skipped_users
+        .iter()
+        .map(|s| s.user.as_str())
+        .collect();
+    assert_eq!(skipped, ["ivan", "svc-sync"]);
 
     let admin = world.site.admin();
     let writes = admin
