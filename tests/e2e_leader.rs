@@ -78,6 +78,19 @@ async fn of_two_operators_only_the_leader_syncs_and_the_standby_takes_over() {
         Some("e2e-leader-standby")
     );
 
+    // The new leader keeps the due time the old one wrote (an hour away) instead of
+    // running the resource again at once.
+    let synced = wait_for_reason(&world.client, &world.namespace, "leader", "Synced").await;
+    let next = synced
+        .status
+        .as_ref()
+        .and_then(|s| s.next_sync_time.clone());
+    let kept = standby.wait_for_log(Duration::from_secs(20), |l| {
+        message(l) == "kept the schedule from the status" && l["fields"]["name"] == "leader"
+    });
+    assert_eq!(kept["fields"]["next_sync_time"].as_str(), next.as_deref());
+    assert_eq!(standby.outcomes("leader").len(), 0);
+
     // The new leader syncs on the next trigger.
     annotate(
         &world.client,

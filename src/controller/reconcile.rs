@@ -74,6 +74,16 @@ pub async fn reconcile(
         fingerprint_of(&without, resolved.as_ref(), conflict.as_ref())
     };
 
+    if let Some(due) = written_schedule(&resource, &fingerprint)
+        && ctx.schedule.resume(&key, &fingerprint, due)
+    {
+        tracing::info!(
+            namespace = %key.namespace,
+            name = %key.name,
+            next_sync_time = %status::rfc3339(due),
+            "kept the schedule from the status"
+        );
+    }
     match ctx.schedule.gate(&key, &fingerprint, Utc::now()) {
         Gate::Wait(delay) => return Ok(Action::requeue(delay)),
         Gate::AwaitChange => return Ok(Action::await_change()),
@@ -238,7 +248,8 @@ async fn conclude(
         return Ok(Action::await_change());
     }
     let generation = resource.metadata.generation;
-    let new_status = status::build(resource.status.as_ref(), &outcome, generation, now, next);
+    let mut new_status = status::build(resource.status.as_ref(), &outcome, generation, now, next);
+    new_status.observed_inputs = Some(fingerprint.to_owned());
     // Log, metrics and Event come first, so whoever sees the new status finds them too.
     log_outcome(key, &outcome, next);
     ctx.metrics.record(key, &outcome, stats.as_ref());
@@ -268,6 +279,17 @@ async fn conclude(
         Some(due) => Action::requeue(until(now, due)),
         None => Action::await_change(),
     })
+}
+
+/// The next run the status promises, when the status was written for exactly these inputs
+/// (by this replica before a restart, or by the leader before it).
+fn written_schedule(resource: &JiraAlignUserSync, fingerprint: &str) -> Option<DateTime<Utc>> {
+    let status = resource.status.as_ref()?;
+    if status.observed_inputs.as_deref() != Some(fingerprint) {
+        return None;
+    }
+    let due = DateTime::parse_from_rfc3339(status.next_sync_time.as_deref()?).ok()?;
+    Some(due.with_timezone(&Utc))
 }
 
 /// An RFC 3339 time of the status as Unix seconds.

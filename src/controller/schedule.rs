@@ -134,6 +134,22 @@ impl Schedule {
         self.record(key, fingerprint, Next::OnChange, |n| n);
     }
 
+    /// Takes over the due time a previous leader wrote, for a resource this replica has not
+    /// scheduled yet whose inputs still hash to `fingerprint`. True when it was taken.
+    pub fn resume(&self, key: &ResourceKey, fingerprint: &str, due: DateTime<Utc>) -> bool {
+        let mut entries = self.lock();
+        if entries.contains_key(key) {
+            return false;
+        }
+        let entry = Entry {
+            fingerprint: fingerprint.to_owned(),
+            next: Next::At(due),
+            failures: 0,
+        };
+        entries.insert(key.clone(), entry);
+        true
+    }
+
     /// Forgets every resource for which `keep` is false; returns the ones forgotten.
     pub fn retain(&self, keep: impl Fn(&ResourceKey) -> bool) -> Vec<ResourceKey> {
         let mut entries = self.lock();
@@ -267,6 +283,22 @@ mod tests {
             Gate::AwaitChange
         );
         assert_eq!(schedule.gate(&key(), "secret-created", at(1)), Gate::Run);
+    }
+
+    #[test]
+    fn a_written_due_time_is_taken_over_once_and_only_for_the_same_inputs() {
+        let schedule = Schedule::new();
+        assert!(schedule.resume(&key(), "f1", at(3600)));
+        assert_eq!(
+            schedule.gate(&key(), "f1", at(600)),
+            Gate::Wait(Duration::from_secs(3000))
+        );
+        assert_eq!(schedule.gate(&key(), "f2", at(600)), Gate::Run);
+        assert_eq!(schedule.gate(&key(), "f1", at(3600)), Gate::Run);
+        // This replica's own schedule wins over anything written later.
+        schedule.succeeded(&key(), "f1", at(3600), Duration::from_secs(60));
+        assert!(!schedule.resume(&key(), "f1", at(99_999)));
+        assert_eq!(schedule.gate(&key(), "f1", at(3660)), Gate::Run);
     }
 
     #[test]

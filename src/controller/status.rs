@@ -50,6 +50,8 @@ pub fn build(
         next_sync_time: next_run
             .filter(|_| outcome.retry != Retry::OnChange)
             .map(rfc3339),
+        // Set by the caller, which knows the inputs the outcome came from.
+        observed_inputs: previous.observed_inputs,
         last_sync_duration_seconds: duration.or(previous.last_sync_duration_seconds),
         directory_members: facts
             .map(|f| f.directory_members)

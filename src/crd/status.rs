@@ -33,6 +33,12 @@ pub struct JiraAlignUserSyncStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_sync_time: Option<String>,
 
+    /// A hash of the inputs the last run saw (spec, annotations, the versions of the Secrets
+    /// and ConfigMap it names). While they are unchanged, an operator that starts or takes
+    /// over the lease keeps nextSyncTime instead of running at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_inputs: Option<String>,
+
     /// How long the last run took, in seconds with millisecond precision, as text (`"1.250"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_sync_duration_seconds: Option<String>,
