@@ -3,6 +3,7 @@
 //! missing fields and wrong types to out-of-range limits, bad URL schemes, unknown enum
 //! values, oversized lists and contradictions across fields.
 
+#[path = "support/harness.rs"]
 mod support;
 
 use std::io::Write;

@@ -1,6 +1,7 @@
 //! End to end with two operator processes sharing one Lease: exactly one syncs, the other
 //! stands by ready, and on SIGTERM the leader releases the Lease and the standby takes over.
 
+#[path = "support/harness.rs"]
 mod support;
 
 use std::time::Duration;

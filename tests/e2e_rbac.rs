@@ -1,6 +1,7 @@
 //! End to end on the API server: the chart's RBAC gives the operator's ServiceAccount exactly
 //! what the operator uses, cluster-wide or only in the watched namespaces, and nothing more.
 
+#[path = "support/harness.rs"]
 mod support;
 
 use std::path::PathBuf;

@@ -2,6 +2,7 @@
 //! Ready with the exact counts, reports one outcome line, one Event and its metrics, and the
 //! simulated site ends up as the directory says.
 
+#[path = "support/harness.rs"]
 mod support;
 
 use std::time::Duration;

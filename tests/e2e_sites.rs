@@ -1,6 +1,7 @@
 //! End to end with several resources under one operator: two namespaces syncing two sites
 //! at once, and two resources that would both deactivate on one site.
 
+#[path = "support/harness.rs"]
 mod support;
 
 use std::time::Duration;

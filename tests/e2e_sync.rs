@@ -2,6 +2,7 @@
 //! site and operator: a membership change at the next run, token rotation, a replaced CA in
 //! a ConfigMap, a missing Secret, a dry run, and a blocked plan applied once approved.
 
+#[path = "support/harness.rs"]
 mod support;
 
 use jira_align_sim::RouteKind;
