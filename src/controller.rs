@@ -69,7 +69,8 @@ pub fn main(args: RunArgs) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(error = %error, cause = ?std::error::Error::source(&error), "operator failed");
+            let cause = std::error::Error::source(&error);
+            tracing::error!(error = %error, cause = ?cause, "operator failed");
             ExitCode::FAILURE
         }
     }
@@ -187,7 +188,10 @@ async fn lead(
     };
     tokio::select! {
         _ = all => tracing::info!("controllers finished their running syncs"),
-        () = deadline => tracing::warn!(timeout_s = timeout.as_secs(), "abandoned running syncs at the shutdown timeout"),
+        () = deadline => tracing::warn!(
+            timeout_s = timeout.as_secs(),
+            "abandoned running syncs at the shutdown timeout"
+        ),
     }
 }
 

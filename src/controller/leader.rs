@@ -131,12 +131,14 @@ impl Elector {
         loop {
             match self.try_claim().await {
                 Ok(true) => {
-                    tracing::info!(lease = %self.settings.name, identity = %self.settings.identity, "acquired the lease");
+                    let (lease, identity) = (&self.settings.name, &self.settings.identity);
+                    tracing::info!(%lease, %identity, "acquired the lease");
                     return;
                 }
                 Ok(false) => {}
                 Err(error) => {
-                    tracing::warn!(%error, lease = %self.settings.name, "failed to read or claim the lease")
+                    let lease = &self.settings.name;
+                    tracing::warn!(%error, %lease, "failed to read or claim the lease")
                 }
             }
             tokio::time::sleep(self.settings.retry_period()).await;

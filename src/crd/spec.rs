@@ -194,7 +194,8 @@ pub struct DirectorySpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsSpec>,
 
-    /// DN used for the simple bind. Example: `CN=svc-jira-sync,OU=Service,DC=corp,DC=example,DC=com`.
+    /// DN used for the simple bind.
+    /// Example: `CN=svc-jira-sync,OU=Service,DC=corp,DC=example,DC=com`.
     #[schemars(length(min = 3, max = 1024))]
     pub bind_dn: String,
 

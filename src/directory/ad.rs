@@ -95,7 +95,12 @@ pub(crate) async fn read(
             }
         }
         cross_check(session, config, group, &member_dns, &found.nested).await?;
-        tracing::debug!(group = %group.configured, members = member_dns.len(), nested = found.nested.len(), "read group");
+        tracing::debug!(
+            group = %group.configured,
+            members = member_dns.len(),
+            nested = found.nested.len(),
+            "read group"
+        );
         require_members(
             config,
             &group.configured,
@@ -237,9 +242,19 @@ async fn cross_check(
     }
     if unresolvable > 0 {
         // TODO: members from other domains or forests are not read; they are reported only here.
-        tracing::warn!(group = %group.configured, unresolvable, "group has members this server cannot resolve");
+        tracing::warn!(
+            group = %group.configured,
+            unresolvable,
+            "group has members this server cannot resolve"
+        );
     }
-    tracing::debug!(group = %group.configured, direct = direct.len(), outside, other_objects, "cross-checked direct members");
+    tracing::debug!(
+        group = %group.configured,
+        direct = direct.len(),
+        outside,
+        other_objects,
+        "cross-checked direct members"
+    );
     Ok(())
 }
 

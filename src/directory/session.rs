@@ -235,7 +235,8 @@ impl Session {
                     format!("the server referred to {uri}, which is not followed"),
                 ));
             }
-            tracing::debug!(instance = %self.url, reference = %uri, "ignoring continuation reference");
+            let reference = uri;
+            tracing::debug!(instance = %self.url, %reference, "ignoring continuation reference");
         }
         Ok(())
     }

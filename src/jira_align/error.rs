@@ -52,7 +52,10 @@ pub enum JiraAlignError {
     },
 
     /// The connection failed or was reset on the last attempt.
-    #[error("connection to jira align failed during {op}{} after {attempts} attempts: {detail}", user(.user_id))]
+    #[error(
+        "connection to jira align failed during {op}{} after {attempts} attempts: {detail}",
+        user(.user_id)
+    )]
     Connection {
         op: Operation,
         user_id: Option<u64>,

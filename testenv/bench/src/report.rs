@@ -84,7 +84,8 @@ fn setup(results: &Results) -> String {
     );
     let _ = writeln!(
         out,
-        "- Latency added by the simulator to every answer, where a scenario has it: {latency} (the least time of an answer; the simulator works within it)."
+        "- Latency added by the simulator to every answer, where a scenario has it: {latency} \
+         (the least time of an answer; the simulator works within it)."
     );
     let _ = writeln!(
         out,
