@@ -90,6 +90,21 @@ async fn a_membership_change_is_applied_at_the_next_run() {
     assert_eq!(ready(&second).map(|r| r.1), Some("Synced".to_owned()));
     assert!(world.active("ken") && !world.active("alice"));
     assert_eq!(world.operator.wait_for_outcomes("members", 2).len(), 2);
+    // Each run said something else, so each has its own Event with its own message.
+    let events: Api<Event> = Api::namespaced(world.client.clone(), &world.namespace);
+    let mut notes: Vec<String> = events
+        .list(&Default::default())
+        .await
+        .expect("events list")
+        .items
+        .into_iter()
+        .filter(|e| e.reason.as_deref() == Some("Synced"))
+        .filter_map(|e| e.note)
+        .collect();
+    notes.sort();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes[0].starts_with("created 1, "), "{notes:?}");
+    assert!(notes[1].starts_with("created 6"), "{notes:?}");
     world.site.admin().assert_no_violations();
 }
 

@@ -3,6 +3,7 @@
 
 use kube::Resource;
 use kube::runtime::events::{Event, EventType, Recorder};
+use sha2::{Digest, Sha256};
 
 use super::outcome::Outcome;
 use crate::crd::JiraAlignUserSync;
@@ -20,12 +21,20 @@ pub async fn publish(recorder: &Recorder, resource: &JiraAlignUserSync, outcome:
         },
         reason: outcome.reason.to_owned(),
         note: Some(truncate(&outcome.message, MAX_NOTE_BYTES)),
-        action: "Sync".to_owned(),
+        action: action_of(&outcome.message),
         secondary: None,
     };
     if let Err(error) = recorder.publish(&event, &resource.object_ref(&())).await {
         tracing::warn!(%error, reason = outcome.reason, "failed to publish an event");
     }
+}
+
+/// The Event's action: `Sync` and a short hash of the message. The recorder folds Events
+/// with the same reason and action into one series that keeps its first message, so only
+/// runs that said the same thing may share one; a run with news gets an Event of its own.
+fn action_of(message: &str) -> String {
+    let digest = Sha256::digest(message.as_bytes());
+    format!("Sync-{}", hex::encode(&digest[..4]))
 }
 
 /// `text` cut to at most `limit` bytes on a character boundary.
@@ -42,7 +51,18 @@ fn truncate(text: &str, limit: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::truncate;
+    use super::{action_of, truncate};
+
+    #[test]
+    fn the_same_message_shares_an_action_and_another_does_not() {
+        let steady = "created 0, deactivated 0; 6 unchanged";
+        assert_eq!(action_of(steady), action_of(steady));
+        assert_ne!(
+            action_of(steady),
+            action_of("created 1, deactivated 0; 6 unchanged")
+        );
+        assert_eq!(action_of(steady).len(), "Sync-".len() + 8);
+    }
 
     #[test]
     fn long_notes_are_cut_on_a_character_boundary() {
