@@ -6,7 +6,9 @@
 mod support;
 
 use jira_align_sim::RouteKind;
-use jira_align_user_sync::crd::{APPROVE_PLAN_ANNOTATION, ActionCounts, SYNC_NOW_ANNOTATION};
+use jira_align_user_sync::crd::{
+    APPROVE_PLAN_ANNOTATION, ActionCounts, JiraAlignUserSync, SYNC_NOW_ANNOTATION,
+};
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::api::events::v1::Event;
 use kube::Api;
@@ -180,6 +182,45 @@ async fn a_ca_replaced_in_its_config_map_is_used_at_once() {
     let synced = wait_for_reason(client, ns, "ca-map", "Synced").await;
     assert_eq!(synced.metadata.generation, Some(1));
     assert_eq!(world.operator.wait_for_outcomes("ca-map", 3).len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resource_deleted_during_its_run_leaves_no_metric_behind() {
+    let world = Scenario::start("e2e-deleted", base_seed()).await;
+    // Every answer takes 3 s, so the first run is still reading when the resource goes.
+    let admin = world.site.admin();
+    let mut config = admin.config();
+    config.latency = jira_align_sim::Latency {
+        fixed: std::time::Duration::from_secs(3),
+        jitter: std::time::Duration::ZERO,
+    };
+    admin.set_config(config);
+    world.create(&world.manifest("doomed")).await;
+    let api: Api<JiraAlignUserSync> = Api::namespaced(world.client.clone(), &world.namespace);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    api.delete("doomed", &Default::default())
+        .await
+        .expect("the resource is deleted");
+
+    // The run went on after the deletion and ended (it read the site), unreported.
+    let ended = world
+        .operator
+        .wait_for_log(std::time::Duration::from_secs(60), |l| {
+            let said = support::operator::message(l);
+            l["fields"]["name"] == "doomed"
+                && (said == "resource deleted during its run" || said == "sync outcome")
+        });
+    assert_eq!(
+        support::operator::message(&ended),
+        "resource deleted during its run",
+        "{ended:#}"
+    );
+    let listed = admin.request_log();
+    assert!(listed.iter().any(|r| r.route == RouteKind::ListUsers));
+    let (code, metrics) = world.operator.http_get("/metrics").await;
+    assert_eq!(code, 200);
+    assert!(!metrics.contains("name=\"doomed\""), "{metrics}");
+    assert!(world.operator.outcomes("doomed").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

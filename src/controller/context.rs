@@ -42,14 +42,28 @@ impl Context {
 
     /// Forgets the schedule, metric series and site-budget claims of deleted resources.
     pub fn prune(&self) {
-        let existing: BTreeSet<ResourceKey> = self
-            .resources()
+        let existing = self.keys();
+        for gone in self.schedule.retain(|key| existing.contains(key)) {
+            self.forget(&gone);
+        }
+    }
+
+    /// Whether the resource is still in the watch caches (a run may outlive its resource).
+    pub fn exists(&self, key: &ResourceKey) -> bool {
+        self.keys().contains(key)
+    }
+
+    /// Forgets everything kept about a deleted resource.
+    pub fn forget(&self, key: &ResourceKey) {
+        self.schedule.retain(|other| other != key);
+        self.metrics.forget(key);
+        BudgetRegistry::global().release(&key.to_string());
+    }
+
+    fn keys(&self) -> BTreeSet<ResourceKey> {
+        self.resources()
             .iter()
             .filter_map(|r| ResourceKey::of(r))
-            .collect();
-        for gone in self.schedule.retain(|key| existing.contains(key)) {
-            self.metrics.forget(&gone);
-            BudgetRegistry::global().release(&gone.to_string());
-        }
+            .collect()
     }
 }

@@ -80,12 +80,18 @@ impl Outcome {
 
     /// A run that failed before it wrote anything.
     pub fn failed(error: &SyncError, duration: Duration) -> Self {
+        // A refused credential is not retried soon: repeated binds with a wrong password can
+        // lock the service account. A changed Secret still runs at once.
+        let retry = match error.reason() {
+            "BindFailed" | "JiraAlignUnauthorized" => Retry::Interval,
+            _ => Retry::Backoff,
+        };
         Outcome {
             reason: error.reason(),
             ready: false,
             message: error.to_string(),
             warning: true,
-            retry: Retry::Backoff,
+            retry,
             ran: true,
             facts: None,
             duration,

@@ -247,6 +247,13 @@ async fn conclude(
     if !ctx.health.is_leading() {
         return Ok(Action::await_change());
     }
+    // Nor does a run whose resource was deleted meanwhile: its series would outlive it.
+    if !ctx.exists(key) {
+        ctx.forget(key);
+        let (namespace, name) = (&key.namespace, &key.name);
+        tracing::info!(%namespace, %name, reason = outcome.reason, "resource deleted during its run");
+        return Ok(Action::await_change());
+    }
     let generation = resource.metadata.generation;
     let mut new_status = status::build(resource.status.as_ref(), &outcome, generation, now, next);
     new_status.observed_inputs = Some(fingerprint.to_owned());

@@ -139,7 +139,7 @@ fn a_conflict_overrides_success_but_not_a_blocked_plan() {
 }
 
 #[test]
-fn a_failed_read_backs_off_with_the_error_reason() {
+fn a_refused_bind_waits_for_the_interval_with_the_error_reason() {
     let error = SyncError::Directory(DirectoryError::BindFailed {
         url: "ldaps://dc1".into(),
         bind_dn: "CN=svc".into(),
@@ -149,12 +149,26 @@ fn a_failed_read_backs_off_with_the_error_reason() {
     let outcome = Outcome::failed(&error, Duration::from_millis(80));
     assert_eq!(
         (outcome.reason, outcome.ready, outcome.retry),
-        ("BindFailed", false, Retry::Backoff)
+        ("BindFailed", false, Retry::Interval)
     );
     assert!(outcome.ran);
     assert_eq!(
         outcome.message,
-        "directory read failed: bind as CN=svc on ldaps://dc1 failed with result code 49: invalid credentials"
+        "directory read failed: bind as CN=svc on ldaps://dc1 failed with result code 49: \
+         invalid credentials"
+    );
+}
+
+#[test]
+fn an_unreachable_directory_backs_off() {
+    let error = SyncError::Directory(DirectoryError::DirectoryUnreachable {
+        url: "ldaps://dc1".into(),
+        detail: "connection refused".into(),
+    });
+    let outcome = Outcome::failed(&error, Duration::from_millis(80));
+    assert_eq!(
+        (outcome.reason, outcome.retry),
+        ("DirectoryUnreachable", Retry::Backoff)
     );
 }
 
