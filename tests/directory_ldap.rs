@@ -215,6 +215,21 @@ async fn an_empty_result_fails_unless_allowed() {
     assert_eq!(excluded(&snapshot), [("grace", ExclusionReason::Locked)]);
 }
 
+#[tokio::test]
+async fn a_key_attribute_no_member_has_fails_naming_it_even_when_empty_is_allowed() {
+    let server = start(&LdifFixture::standard());
+    let mut config = config(&server, StandardLdap::ENTITLED_GROUP_DN);
+    config.attributes.key = "employeeNumbr".to_string();
+    config.allow_empty_groups = true;
+    let error = read_err(&config).await;
+    assert_eq!(error.reason(), "InvalidConfig");
+    let message = error.to_string();
+    assert!(
+        message.contains(" has a value for the key attribute employeeNumbr; check its name"),
+        "{message}"
+    );
+}
+
 fn expectation(fixture: &LdifFixture) -> LdapExpectation {
     let expected = fixture.expected();
     expected

@@ -101,11 +101,7 @@ pub(crate) async fn read(
             nested = found.nested.len(),
             "read group"
         );
-        require_members(
-            config,
-            &group.configured,
-            roster.entitled_among(&member_dns),
-        )?;
+        require_members(config, &group.configured, roster.tally_among(&member_dns))?;
     }
 
     let only_dn = ["1.1".to_string()];

@@ -12,7 +12,7 @@ use super::DirectoryConfig;
 use super::error::DirectoryError;
 use super::filter::{equals, or};
 use super::session::{BaseRead, Session};
-use super::users::{Roster, Verdict, require_members};
+use super::users::{Roster, Tally, require_members};
 use super::walker::{WalkError, walk};
 use lookup::DirectoryLookup;
 
@@ -48,15 +48,11 @@ pub(crate) async fn read(
         );
         // A DN has one verdict however many groups reach it, so the group's entitled
         // members are its own entitled verdicts.
-        let entitled = found
-            .members
-            .iter()
-            .filter(|(_, verdict)| matches!(verdict, Verdict::Entitled(_)))
-            .count();
+        let tally = Tally::of(found.members.iter().map(|(_, verdict)| verdict));
         for (_, verdict) in found.members {
             roster.add(verdict);
         }
-        require_members(config, group, entitled)?;
+        require_members(config, group, tally)?;
     }
 
     for group in &config.override_groups {

@@ -55,6 +55,30 @@ impl Verdict {
     }
 }
 
+/// How a group's members were judged, as far as the group's own check needs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Tally {
+    pub entitled: usize,
+    /// Left out because the entry has no value for the key attribute.
+    pub missing_key: usize,
+}
+
+impl Tally {
+    pub fn of<'a>(verdicts: impl IntoIterator<Item = &'a Verdict>) -> Tally {
+        let mut tally = Tally::default();
+        for verdict in verdicts {
+            match verdict {
+                Verdict::Entitled(_) => tally.entitled += 1,
+                Verdict::Excluded(member) if member.reason == ExclusionReason::MissingKey => {
+                    tally.missing_key += 1;
+                }
+                Verdict::Excluded(_) => {}
+            }
+        }
+        tally
+    }
+}
+
 /// Judges one member entry at `now`. An unusable value of a wanted attribute fails the read:
 /// excluding the user instead would deactivate them over a data glitch.
 pub(crate) fn judge(
@@ -153,12 +177,13 @@ impl Roster {
         }
     }
 
-    /// How many of these canonical DNs are entitled members.
-    pub fn entitled_among<'a>(&self, canonical_dns: impl IntoIterator<Item = &'a String>) -> usize {
-        canonical_dns
-            .into_iter()
-            .filter(|dn| matches!(self.members.get(*dn), Some(Verdict::Entitled(_))))
-            .count()
+    /// The tally of the members with these canonical DNs.
+    pub fn tally_among<'a>(&self, canonical_dns: impl IntoIterator<Item = &'a String>) -> Tally {
+        Tally::of(
+            canonical_dns
+                .into_iter()
+                .filter_map(|dn| self.members.get(dn)),
+        )
     }
 
     /// The snapshot, sorted by key (ignoring case) and then by DN. Call it once the walk's
@@ -209,13 +234,23 @@ fn cmp_ignoring_case(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 /// Fails a group that yields no entitled member, unless empty groups are allowed: an empty
-/// answer is far more often a broken read than a group everybody left.
+/// answer is far more often a broken read than a group everybody left. A group whose members
+/// all lack the key attribute always fails, naming the attribute: that is a misspelt or
+/// unreadable attribute, and accepting it would deactivate everyone.
 pub(crate) fn require_members(
     config: &DirectoryConfig,
     group: &str,
-    entitled: usize,
+    tally: Tally,
 ) -> Result<(), DirectoryError> {
-    if entitled > 0 || config.allow_empty_groups {
+    if tally.entitled == 0 && tally.missing_key > 0 {
+        let detail = format!(
+            "none of the {} members of {group} has a value for the key attribute {}; check \
+             its name and that the bind user may read it",
+            tally.missing_key, config.attributes.key
+        );
+        return Err(DirectoryError::invalid_config("attributes.key", detail));
+    }
+    if tally.entitled > 0 || config.allow_empty_groups {
         return Ok(());
     }
     Err(DirectoryError::IncompleteRead {
@@ -349,7 +384,7 @@ mod tests {
             &BTreeSet::from([normalize_dn("CN=Bob,DC=x")]),
         );
         let dns = [normalize_dn("CN=ann,DC=x"), normalize_dn("CN=Cy,DC=x")];
-        assert_eq!(roster.entitled_among(&dns), 1);
+        assert_eq!(roster.tally_among(&dns).entitled, 1);
 
         let snapshot = roster.into_snapshot();
         let keys: Vec<&str> = snapshot.users.iter().map(|u| &*u.key).collect();
@@ -402,10 +437,25 @@ mod tests {
     #[test]
     fn an_empty_group_fails_unless_allowed() {
         let mut config = config();
-        let err = require_members(&config, "cn=jira", 0).unwrap_err();
+        let tally = |entitled, missing_key| Tally {
+            entitled,
+            missing_key,
+        };
+        let err = require_members(&config, "cn=jira", tally(0, 0)).unwrap_err();
         assert_eq!(err.reason(), "IncompleteRead");
-        assert!(require_members(&config, "cn=jira", 1).is_ok());
+        assert!(require_members(&config, "cn=jira", tally(1, 0)).is_ok());
+        assert!(require_members(&config, "cn=jira", tally(1, 5)).is_ok());
         config.allow_empty_groups = true;
-        assert!(require_members(&config, "cn=jira", 0).is_ok());
+        assert!(require_members(&config, "cn=jira", tally(0, 0)).is_ok());
+
+        // Members who all lack the key: a wrong attribute, refused even when empty is allowed.
+        let err = require_members(&config, "cn=jira", tally(0, 6)).unwrap_err();
+        assert_eq!(err.reason(), "InvalidConfig");
+        assert_eq!(
+            err.to_string(),
+            "invalid directory configuration attributes.key: none of the 6 members of cn=jira \
+             has a value for the key attribute sAMAccountName; check its name and that the \
+             bind user may read it"
+        );
     }
 }
