@@ -56,12 +56,21 @@ pub fn validate(spec: &JiraAlignUserSyncSpec) -> Vec<FieldError> {
             "must name at least one group",
         ));
     }
-    for (i, group) in directory.groups.iter().enumerate() {
-        if !group.contains('=') {
-            let field = format!("spec.directory.groups[{i}]");
+    let dns = [
+        ("spec.directory.bindDn".to_string(), &directory.bind_dn),
+        ("spec.directory.baseDn".to_string(), &directory.base_dn),
+    ];
+    let groups = directory.groups.iter().enumerate();
+    let groups = groups.map(|(i, group)| (format!("spec.directory.groups[{i}]"), group));
+    let member_of = spec.overrides.iter().enumerate().filter_map(|(i, rule)| {
+        let dn = rule.member_of.as_ref()?;
+        Some((format!("spec.overrides[{i}].memberOf"), dn))
+    });
+    for (field, dn) in dns.into_iter().chain(groups).chain(member_of) {
+        if !looks_like_dn(dn) {
             problems.push(problem(
                 &field,
-                format!("{group:?} is not a distinguished name"),
+                format!("{dn:?} is not a distinguished name"),
             ));
         }
     }
@@ -76,6 +85,11 @@ pub fn validate(spec: &JiraAlignUserSyncSpec) -> Vec<FieldError> {
         let plaintext = tls.dangerously_allow_plaintext.unwrap_or(false);
         if skip && tls.ca.is_some() {
             let message = "tls.ca and tls.dangerouslySkipVerify contradict each other";
+            problems.push(problem("spec.directory.tls", message));
+        }
+        if skip && plaintext {
+            let message = "tls.dangerouslySkipVerify and tls.dangerouslyAllowPlaintext \
+                           contradict each other: plaintext has no certificate to verify";
             problems.push(problem("spec.directory.tls", message));
         }
         if plaintext && dir_url.starts_with("ldaps://") {
@@ -96,6 +110,10 @@ pub fn validate(spec: &JiraAlignUserSyncSpec) -> Vec<FieldError> {
                 "an override rule on an attribute needs values",
             ));
         }
+        if rule.member_of.is_some() && !rule.values.is_empty() {
+            let message = "values apply only to an attribute rule, not to memberOf";
+            problems.push(problem(&field, message));
+        }
     }
 
     if spec.policy.max_deactivation_percent > 100 {
@@ -113,6 +131,12 @@ pub fn validate(spec: &JiraAlignUserSyncSpec) -> Vec<FieldError> {
         )),
     }
     problems
+}
+
+/// Whether `text` has the shape the schema asks of a DN: `type=value`, then anything.
+fn looks_like_dn(text: &str) -> bool {
+    text.split_once('=')
+        .is_some_and(|(kind, value)| !kind.is_empty() && !kind.contains(',') && !value.is_empty())
 }
 
 /// Whether an http:// URL points at this machine (127.0.0.0/8, localhost or [::1]).
@@ -186,6 +210,48 @@ mod tests {
         assert!(is_loopback_url("http://[::1]:80"));
         assert!(!is_loopback_url("http://acme.jiraalign.com"));
         assert!(!is_loopback_url("http://127example.com"));
+    }
+
+    #[test]
+    fn distinguished_names_need_a_type_and_a_value() {
+        assert!(looks_like_dn("CN=x,DC=corp"));
+        assert!(looks_like_dn("uid=a=b,dc=x"));
+        assert!(!looks_like_dn("contractors"));
+        assert!(!looks_like_dn("=x"));
+        assert!(!looks_like_dn("a,b=c"));
+        assert!(!looks_like_dn("cn="));
+    }
+
+    #[test]
+    fn the_checks_the_schema_also_makes_name_their_field() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/overrides.yaml"
+        ))
+        .expect("the example exists");
+        let resource: crate::crd::JiraAlignUserSync =
+            serde_yaml::from_str(&text).expect("the example is a resource");
+        let mut spec = resource.spec;
+        assert_eq!(validate(&spec), []);
+
+        spec.directory.base_dn = "not a dn".into();
+        spec.overrides[0].values = vec!["x".into()];
+        spec.directory.tls = Some(crate::crd::TlsSpec {
+            dangerously_skip_verify: Some(true),
+            dangerously_allow_plaintext: Some(true),
+            ..Default::default()
+        });
+        let fields: Vec<String> = validate(&spec).into_iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            fields,
+            [
+                "spec.directory.baseDn: \"not a dn\" is not a distinguished name",
+                "spec.directory.tls: tls.dangerouslySkipVerify and tls.dangerouslyAllowPlaintext \
+                 contradict each other: plaintext has no certificate to verify",
+                "spec.directory.tls: tls.dangerouslyAllowPlaintext applies only to ldap:// URLs",
+                "spec.overrides[0]: values apply only to an attribute rule, not to memberOf",
+            ]
+        );
     }
 
     #[test]

@@ -127,6 +127,42 @@ async fn invalid_resources_are_refused_with_the_field_named() {
             ],
         ),
         (
+            "override-not-a-dn",
+            "/spec/overrides",
+            json!([{"memberOf": "contractors", "set": {"roleId": 5}}]),
+            vec!["spec.overrides[0].memberOf in body should match"],
+        ),
+        (
+            "override-values-with-member-of",
+            "/spec/overrides",
+            json!([{"memberOf": "CN=x,DC=corp", "values": ["x"], "set": {"roleId": 5}}]),
+            vec![
+                "spec.overrides[0]",
+                "values apply only to an attribute rule, not to memberOf",
+            ],
+        ),
+        (
+            "skip-verify-and-plaintext",
+            "/spec/directory/tls",
+            json!({"dangerouslySkipVerify": true, "dangerouslyAllowPlaintext": true}),
+            vec![
+                "spec.directory.tls",
+                "tls.dangerouslySkipVerify and tls.dangerouslyAllowPlaintext contradict each other",
+            ],
+        ),
+        (
+            "base-dn",
+            "/spec/directory/baseDn",
+            json!("not a dn"),
+            vec!["spec.directory.baseDn in body should match"],
+        ),
+        (
+            "interval-overflow",
+            "/spec/syncInterval",
+            json!("99999999999h"),
+            vec!["spec.syncInterval in body should match"],
+        ),
+        (
             "no-site",
             "/spec/jiraAlign",
             Value::Null,

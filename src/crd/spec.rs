@@ -96,7 +96,7 @@ pub struct JiraAlignUserSyncSpec {
     /// at least `1m`.
     #[serde(default = "default_interval")]
     #[schemars(
-        pattern(r"^([0-9]+h)?([0-9]+m)?([0-9]+s)?$"),
+        pattern(r"^([0-9]{1,4}h)?([0-9]{1,6}m)?([0-9]{1,8}s)?$"),
         length(min = 2, max = 16)
     )]
     #[x_kube(validation = Rule::new("duration(self) >= duration('1m')").message("syncInterval must be at least 1m"))]
@@ -196,14 +196,14 @@ pub struct DirectorySpec {
 
     /// DN used for the simple bind.
     /// Example: `CN=svc-jira-sync,OU=Service,DC=corp,DC=example,DC=com`.
-    #[schemars(length(min = 3, max = 1024))]
+    #[schemars(length(min = 3, max = 1024), pattern(r"^[^=,]+=.+$"))]
     pub bind_dn: String,
 
     /// The Secret key holding the bind password.
     pub bind_password_secret_ref: SecretKeyRef,
 
     /// Base DN under which users are searched. Example: `DC=corp,DC=example,DC=com`.
-    #[schemars(length(min = 3, max = 1024))]
+    #[schemars(length(min = 3, max = 1024), pattern(r"^[^=,]+=.+$"))]
     pub base_dn: String,
 
     /// DNs of the groups whose members (nested at any depth) are entitled to Jira Align; the
@@ -256,6 +256,7 @@ pub enum DirectoryMode {
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 #[serde(rename_all = "camelCase")]
 #[x_kube(validation = Rule::new("!has(self.ca) || !has(self.dangerouslySkipVerify) || !self.dangerouslySkipVerify").message("tls.ca and tls.dangerouslySkipVerify contradict each other"))]
+#[x_kube(validation = Rule::new("!has(self.dangerouslySkipVerify) || !self.dangerouslySkipVerify || !has(self.dangerouslyAllowPlaintext) || !self.dangerouslyAllowPlaintext").message("tls.dangerouslySkipVerify and tls.dangerouslyAllowPlaintext contradict each other: plaintext has no certificate to verify"))]
 pub struct TlsSpec {
     /// CA bundle (PEM) that signs the server certificate, from a Secret or ConfigMap in the
     /// same namespace. Default: the system roots.
@@ -351,6 +352,7 @@ pub struct UserDefaults {
 #[serde(rename_all = "camelCase")]
 #[x_kube(validation = Rule::new("has(self.memberOf) != has(self.attribute)").message("an override rule needs exactly one of memberOf or attribute"))]
 #[x_kube(validation = Rule::new("!has(self.attribute) || (has(self.values) && size(self.values) > 0)").message("an override rule on an attribute needs values"))]
+#[x_kube(validation = Rule::new("!has(self.memberOf) || !has(self.values) || size(self.values) == 0").message("values apply only to an attribute rule, not to memberOf"))]
 pub struct OverrideRule {
     /// A short name shown in plans. Example: `contractors`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -358,7 +360,7 @@ pub struct OverrideRule {
     pub name: Option<String>,
     /// Matches members (nested at any depth) of this group DN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 3, max = 1024))]
+    #[schemars(length(min = 3, max = 1024), pattern(r"^[^=,]+=.+$"))]
     pub member_of: Option<String>,
     /// Matches users whose value of this attribute is one of `values` (ignoring case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
