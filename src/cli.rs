@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 use serde::Deserialize;
 
 use crate::crd::JiraAlignUserSync;
-use crate::directory::DirectoryConfig;
+use crate::directory::{DirectoryConfig, check_ca_bundle};
 use crate::jira_align::{Client, ClientStats, Listing, Patches};
 use crate::sync::{SyncInputs, client_config, run};
 use crate::validate::validate;
@@ -139,11 +139,30 @@ async fn sync_inner(args: SyncArgs) -> Result<u8, ConfigError> {
         &args.bind_password_env,
     )?;
     let ca_pem = match &args.ca_file {
-        Some(path) => Some(std::fs::read(path).map_err(|source| ConfigError::Read {
-            what: "CA file",
-            path: path.clone(),
-            source,
-        })?),
+        Some(path) => {
+            let pem = std::fs::read(path).map_err(|source| ConfigError::Read {
+                what: "CA file",
+                path: path.clone(),
+                source,
+            })?;
+            check_ca_bundle(&pem)
+                .map_err(|e| ConfigError::Invalid(format!("--ca-file {}: {e}", path.display())))?;
+            Some(pem)
+        }
+        // The CLI reads no Secret or ConfigMap: a CA named there must come as a file.
+        None if resource
+            .spec
+            .directory
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.ca.is_some()) =>
+        {
+            return Err(ConfigError::Invalid(
+                "the manifest names spec.directory.tls.ca; pass that CA bundle with --ca-file \
+                 (the one-shot sync reads no Secret or ConfigMap)"
+                    .to_string(),
+            ));
+        }
         None => None,
     };
 

@@ -131,8 +131,22 @@ fn cases(world: &World, strict: &OpenLdap, junk_ca: &std::path::Path) -> Vec<Cas
             },
             code: BAD_CONFIGURATION,
             reason: None,
-            says: "spec.directory: invalid directory configuration tls.ca: the CA bundle holds \
-                   no certificate",
+            says: "ca.pem: invalid directory configuration tls.ca: the CA bundle holds no \
+                   certificate",
+        },
+        Case {
+            name: "manifest names a CA the command line does not give",
+            invocation: Invocation {
+                ca_file: None,
+                ..with_manifest(set(
+                    manifest,
+                    "/spec/directory/tls",
+                    json!({"ca": {"configMapRef": {"name": "corp-ca", "key": "ca.crt"}}}),
+                ))
+            },
+            code: BAD_CONFIGURATION,
+            reason: None,
+            says: "the manifest names spec.directory.tls.ca; pass that CA bundle with --ca-file",
         },
         Case {
             name: "wrong bind password",

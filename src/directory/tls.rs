@@ -92,6 +92,26 @@ impl ServerCertVerifier for AcceptAnyCertificate {
     }
 }
 
+/// What is wrong with a PEM bundle, in words (the parser's own text shows markers as bytes).
+fn pem_problem(error: &rustls::pki_types::pem::Error) -> String {
+    use rustls::pki_types::pem::Error;
+    match error {
+        Error::MissingSectionEnd { end_marker } => format!(
+            "a block has no closing -----END {}----- line; is the file cut short?",
+            String::from_utf8_lossy(end_marker)
+        ),
+        Error::IllegalSectionStart { line } => {
+            format!("a malformed BEGIN line: {}", String::from_utf8_lossy(line))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Whether a PEM bundle holds at least one usable CA certificate, as the connection will need.
+pub fn check_ca_bundle(pem: &[u8]) -> Result<(), DirectoryError> {
+    roots_from_pem(pem).map(|_| ())
+}
+
 /// Parses a PEM bundle; a bundle without a single usable certificate is a configuration error.
 pub(crate) fn roots_from_pem(pem: &[u8]) -> Result<RootCertStore, DirectoryError> {
     let mut roots = RootCertStore::empty();
@@ -99,7 +119,7 @@ pub(crate) fn roots_from_pem(pem: &[u8]) -> Result<RootCertStore, DirectoryError
         let cert = cert.map_err(|err| {
             DirectoryError::invalid_config(
                 "tls.ca",
-                format!("the CA bundle is not valid PEM: {err}"),
+                format!("the CA bundle is not valid PEM: {}", pem_problem(&err)),
             )
         })?;
         roots.add(cert).map_err(|err| {
@@ -152,5 +172,15 @@ mod tests {
         let pem = b"-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n";
         let err = roots_from_pem(pem).unwrap_err();
         assert_eq!(err.reason(), "InvalidConfig");
+    }
+
+    #[test]
+    fn a_bundle_cut_short_says_so_in_words() {
+        let err = check_ca_bundle(b"-----BEGIN CERTIFICATE-----\nMIIB\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid directory configuration tls.ca: the CA bundle is not valid PEM: a block \
+             has no closing -----END CERTIFICATE----- line; is the file cut short?"
+        );
     }
 }
