@@ -96,6 +96,7 @@ impl SyncReport {
             reason: reason.to_string(),
             actions,
             deactivate,
+            over_limit: self.dry_run && self.plan.withheld.is_some(),
         })
     }
 

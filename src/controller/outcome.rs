@@ -127,15 +127,21 @@ impl Outcome {
                     summary(&facts.counts, Tense::Done)
                 ),
             ),
-            (Some(plan), None) => (
-                reason::DRY_RUN,
-                true,
-                format!(
+            (Some(plan), None) => {
+                let mut message = format!(
                     "dry run, nothing changed; plan {} would {}",
                     plan.hash,
                     summary(&plan.actions, Tense::Planned)
-                ),
-            ),
+                );
+                if plan.over_limit {
+                    message.push_str(&format!(
+                        "; its {} deactivations exceed the limit, so a live run would hold \
+                         them back until the plan is approved",
+                        plan.actions.deactivated
+                    ));
+                }
+                (reason::DRY_RUN, true, message)
+            }
             (None, None) => (reason::SYNCED, true, summary(&facts.counts, Tense::Done)),
         };
         Outcome {

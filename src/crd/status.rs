@@ -125,4 +125,8 @@ pub struct PlanSummary {
     /// Keys of the users the plan would deactivate, at most 50.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deactivate: Vec<String>,
+    /// In a dry run: the deactivations exceed the limit, so a live run would hold them back
+    /// until this plan's hash is approved.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub over_limit: bool,
 }

@@ -124,6 +124,38 @@ fn a_dry_run_is_ready_and_reports_the_plan_it_did_not_apply() {
 }
 
 #[test]
+fn a_dry_run_over_the_limit_says_a_live_run_would_hold_it_back() {
+    let mut report = report(ActionCounts::default(), Vec::new());
+    report.outcome = None;
+    report.dry_run = true;
+    report.plan.withheld = Some(DeactivationLimit {
+        hash: "9f86d081884c7d65".into(),
+        check: LimitCheck {
+            deactivations: 30,
+            managed_active: 40,
+            max_count: 25,
+            max_percent: 10,
+        },
+        keys: (0..30).map(|n| format!("user{n:02}")).collect(),
+    });
+    let outcome = Outcome::completed(&report, None);
+    assert_eq!((outcome.reason, outcome.ready), ("DryRun", true));
+    assert!(
+        outcome.message.ends_with(
+            "; its 30 deactivations exceed the limit, so a live run would hold them back until \
+             the plan is approved"
+        ),
+        "{}",
+        outcome.message
+    );
+    let plan = outcome.facts.and_then(|f| f.pending_plan).expect("a plan");
+    assert_eq!(
+        (plan.reason.as_str(), plan.hash.as_str(), plan.over_limit),
+        ("DryRun", "9f86d081884c7d65", true)
+    );
+}
+
+#[test]
 fn a_conflict_overrides_success_but_not_a_blocked_plan() {
     let counts = ActionCounts {
         created: 1,

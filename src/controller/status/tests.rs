@@ -165,6 +165,7 @@ fn a_blocked_plan_is_reported_with_its_hash() {
             ..ActionCounts::default()
         },
         deactivate: vec!["jdoe".into()],
+        over_limit: false,
     };
     if let Some(facts) = outcome.facts.as_mut() {
         facts.pending_plan = Some(plan.clone());
