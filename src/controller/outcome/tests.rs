@@ -22,6 +22,20 @@ fn report(counts: ActionCounts, errors: Vec<UserError>) -> SyncReport {
     }
 }
 
+/// 30 deactivations against limits of 25 users or 10 % of 40.
+fn thirty_over_the_limit() -> DeactivationLimit {
+    DeactivationLimit {
+        hash: "9f86d081884c7d65".into(),
+        check: LimitCheck {
+            deactivations: 30,
+            managed_active: 40,
+            max_count: 25,
+            max_percent: 10,
+        },
+        keys: (0..30).map(|n| format!("user{n:02}")).collect(),
+    }
+}
+
 fn user_error(n: usize) -> UserError {
     UserError {
         user: format!("user{n:02}"),
@@ -75,16 +89,7 @@ fn failed_users_make_a_partial_failure_that_backs_off_with_capped_errors() {
 #[test]
 fn withheld_deactivations_ask_for_approval_with_the_hash() {
     let mut report = report(ActionCounts::default(), Vec::new());
-    report.plan.withheld = Some(DeactivationLimit {
-        hash: "9f86d081884c7d65".into(),
-        check: LimitCheck {
-            deactivations: 30,
-            managed_active: 40,
-            max_count: 25,
-            max_percent: 10,
-        },
-        keys: (0..30).map(|n| format!("user{n:02}")).collect(),
-    });
+    report.plan.withheld = Some(thirty_over_the_limit());
     let outcome = Outcome::completed(&report, None);
     assert_eq!(outcome.reason, "DeactivationLimitExceeded");
     assert_eq!(
@@ -128,16 +133,7 @@ fn a_dry_run_over_the_limit_says_a_live_run_would_hold_it_back() {
     let mut report = report(ActionCounts::default(), Vec::new());
     report.outcome = None;
     report.dry_run = true;
-    report.plan.withheld = Some(DeactivationLimit {
-        hash: "9f86d081884c7d65".into(),
-        check: LimitCheck {
-            deactivations: 30,
-            managed_active: 40,
-            max_count: 25,
-            max_percent: 10,
-        },
-        keys: (0..30).map(|n| format!("user{n:02}")).collect(),
-    });
+    report.plan.withheld = Some(thirty_over_the_limit());
     let outcome = Outcome::completed(&report, None);
     assert_eq!((outcome.reason, outcome.ready), ("DryRun", true));
     assert!(
