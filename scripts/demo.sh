@@ -71,9 +71,10 @@ if [[ -d "$STATE/ldap" ]]; then
   "$ROOT/target/debug/test-directories" stop --state-dir "$STATE/ldap" >/dev/null || true
   rm -rf "$STATE/ldap"
 fi
-"$ROOT/target/debug/test-directories" openldap --state-dir "$STATE/ldap" \
+# ldap.env holds the bind and admin passwords: readable by this user only.
+(umask 077 && "$ROOT/target/debug/test-directories" openldap --state-dir "$STATE/ldap" \
   --ldif examples/demo/directory.ldif --port "$LDAP_PORT" --ldaps-port "$LDAPS_PORT" \
-  > "$STATE/ldap.env"
+  > "$STATE/ldap.env")
 CA_PEM=$(sed -n 's/^CA_PEM=//p' "$STATE/ldap.env")
 BIND_PASSWORD=$(sed -n 's/^BIND_PASSWORD=//p' "$STATE/ldap.env")
 
@@ -134,6 +135,10 @@ KUBECONFIG="$STATE/operator.kubeconfig" "$OPERATOR" run --metrics-addr "$METRICS
 echo $! > "$STATE/operator.pid"
 
 step "applying examples/demo/sync.yaml and waiting for Ready"
+# A fresh resource each time, so edits from an earlier look around (suspend, dryRun, ...)
+# and its old Ready condition cannot stand in for this run's result.
+"$BIN/kubectl" -n "$NAMESPACE" delete jiraalignusersync example-corp --ignore-not-found \
+  --wait=true >/dev/null
 "$BIN/kubectl" apply -f examples/demo/sync.yaml >/dev/null
 if ! "$BIN/kubectl" -n "$NAMESPACE" wait --for=condition=Ready --timeout=120s \
   jiraalignusersync/example-corp >/dev/null; then
