@@ -29,8 +29,10 @@ stop_pidfile() {
   local pid
   pid=$(cat "$file")
   if kill -0 "$pid" 2>/dev/null; then
+    # SIGTERM lets a running sync finish (the operator allows it 25 s); then SIGKILL.
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$file"
 }
@@ -65,6 +67,12 @@ cargo build --bins -p jira-align-user-sync -p jira-align-sim -p test-directories
 
 step "starting the control plane (kube-apiserver and etcd on 127.0.0.1)"
 bash testenv/control-plane/control-plane.sh up >/dev/null
+# An operator left from an earlier demo stops first and the earlier resource goes (with any
+# edits made while looking around), so nothing runs against the servers restarted below
+# and an old Ready condition cannot stand in for this run's result.
+stop_pidfile "$STATE/operator.pid"
+"$BIN/kubectl" -n "$NAMESPACE" delete jiraalignusersync example-corp --ignore-not-found \
+  --wait=true >/dev/null 2>&1 || true
 
 step "starting OpenLDAP with the demo company (ldaps://127.0.0.1:$LDAPS_PORT)"
 if [[ -d "$STATE/ldap" ]]; then
@@ -72,6 +80,7 @@ if [[ -d "$STATE/ldap" ]]; then
   rm -rf "$STATE/ldap"
 fi
 # ldap.env holds the bind and admin passwords: readable by this user only.
+rm -f "$STATE/ldap.env"
 (umask 077 && "$ROOT/target/debug/test-directories" openldap --state-dir "$STATE/ldap" \
   --ldif examples/demo/directory.ldif --port "$LDAP_PORT" --ldaps-port "$LDAPS_PORT" \
   > "$STATE/ldap.env")
@@ -130,15 +139,12 @@ contexts:
 current-context: alignsync
 EOF
 chmod 600 "$STATE/operator.kubeconfig"
+# Only the demo's namespace: the local control plane may also hold the tests' namespaces.
 KUBECONFIG="$STATE/operator.kubeconfig" "$OPERATOR" run --metrics-addr "$METRICS_ADDR" \
-  --lease-namespace alignsync-system > "$STATE/operator.log" 2>&1 &
+  --namespaces "$NAMESPACE" --lease-namespace alignsync-system > "$STATE/operator.log" 2>&1 &
 echo $! > "$STATE/operator.pid"
 
 step "applying examples/demo/sync.yaml and waiting for Ready"
-# A fresh resource each time, so edits from an earlier look around (suspend, dryRun, ...)
-# and its old Ready condition cannot stand in for this run's result.
-"$BIN/kubectl" -n "$NAMESPACE" delete jiraalignusersync example-corp --ignore-not-found \
-  --wait=true >/dev/null
 "$BIN/kubectl" apply -f examples/demo/sync.yaml >/dev/null
 if ! "$BIN/kubectl" -n "$NAMESPACE" wait --for=condition=Ready --timeout=120s \
   jiraalignusersync/example-corp >/dev/null; then
