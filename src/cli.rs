@@ -201,6 +201,12 @@ async fn sync_inner(args: SyncArgs) -> Result<u8, ConfigError> {
         Format::Table => print!("{}", output::table(&report)),
         Format::Json => println!("{}", output::json(&report)),
     }
+    if let (Some(approved), Some(limit)) = (&args.approve, &report.plan.withheld) {
+        eprintln!(
+            "--approve {approved} is not this plan ({}): the users to deactivate differ",
+            limit.hash
+        );
+    }
     Ok(if report.plan.withheld.is_some() {
         exit::BLOCKED
     } else if report.counts().failed > 0 {

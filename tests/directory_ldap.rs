@@ -87,6 +87,20 @@ async fn ldaps_with_the_right_ca_refusal_with_a_wrong_one_and_the_opt_out() {
         "StartTLS verifies too: {error}"
     );
 
+    // ldaps:// to the plain LDAP port: told as a TLS problem, with the likely fix.
+    config.url = server.url().replacen("ldap://", "ldaps://", 1);
+    config.ca_pem = Some(ca(&server));
+    let error = read_err(&config).await;
+    assert_eq!(error.reason(), "TlsFailed", "{error}");
+    assert!(
+        error.to_string().ends_with(
+            "the server closed the connection during the TLS handshake; does this port speak \
+             LDAPS (usually 636)? A plain LDAP port (usually 389) takes ldap://, which upgrades \
+             with StartTLS"
+        ),
+        "{error}"
+    );
+
     // The opt-out accepts any certificate, even for a server reached by IP address.
     config.url = server.ldaps_url();
     config.ca_pem = None;

@@ -354,6 +354,36 @@ async fn a_blocked_plan_is_applied_once_its_hash_is_approved() {
             .contains(&plan.hash)
     );
 
+    // Approving another plan changes nothing and says why.
+    annotate(
+        &world.client,
+        &world.namespace,
+        "approve",
+        APPROVE_PLAN_ANNOTATION,
+        "deadbeefdeadbeef",
+    )
+    .await;
+    let refused = wait_for(
+        &world.client,
+        &world.namespace,
+        "approve",
+        std::time::Duration::from_secs(60),
+        |r| {
+            ready(r).is_some_and(|(_, _, message)| {
+                message.ends_with(
+                    "(the approved plan deadbeefdeadbeef is not this one: the users to \
+                     deactivate differ)",
+                )
+            })
+        },
+    )
+    .await;
+    assert_eq!(
+        ready(&refused).map(|r| r.1),
+        Some("DeactivationLimitExceeded".into())
+    );
+    assert!(leavers.iter().all(|key| world.active(key)));
+
     annotate(
         &world.client,
         &world.namespace,

@@ -200,10 +200,17 @@ async fn run(
         }
         _ => false,
     };
-    let outcome = match result {
+    let mut outcome = match result {
         Ok(report) => Outcome::completed(&report, conflict.map(|c| c.message())),
         Err(error) => Outcome::failed(&error, started.elapsed()),
     };
+    if let Some(approved) = &approved
+        && outcome.reason == reason::DEACTIVATION_LIMIT_EXCEEDED
+    {
+        outcome.message.push_str(&format!(
+            " (the approved plan {approved} is not this one: the users to deactivate differ)"
+        ));
+    }
     RunResult {
         outcome,
         approval_consumed,

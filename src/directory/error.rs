@@ -138,6 +138,19 @@ pub(crate) fn connect_error(url: &str, err: LdapError, has_ca: bool) -> Director
             url: url.to_string(),
             detail: format!("the host name cannot be checked against a certificate: {source}"),
         },
+        // A plain LDAP port answers a TLS hello by closing the connection.
+        LdapError::Io { source }
+            if url.starts_with("ldaps://")
+                && source.kind() == std::io::ErrorKind::UnexpectedEof =>
+        {
+            DirectoryError::TlsFailed {
+                url: url.to_string(),
+                detail: "the server closed the connection during the TLS handshake; does this \
+                         port speak LDAPS (usually 636)? A plain LDAP port (usually 389) takes \
+                         ldap://, which upgrades with StartTLS"
+                    .to_string(),
+            }
+        }
         LdapError::UrlParsing { .. } | LdapError::UnknownScheme(_) => {
             DirectoryError::invalid_config(
                 "url",
