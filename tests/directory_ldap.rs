@@ -122,10 +122,26 @@ async fn wrong_password_and_missing_group_fail_the_read() {
     assert!(!error.to_string().contains("not-the-password"));
 
     let missing = "cn=no-such-group,ou=groups,dc=example,dc=com";
-    let config = self::config(&server, missing);
+    let mut config = self::config(&server, missing);
     let error = read_err(&config).await;
     assert_eq!(error.reason(), "GroupNotFound");
-    assert!(error.to_string().contains(missing), "{error}");
+    let expected = format!(
+        "group {missing} not found on {}: no entry has this dn (spec.directory.groups)",
+        server.url()
+    );
+    assert_eq!(error.to_string(), expected);
+
+    // The same DN named only by an override rule is reported as the rule's.
+    config.groups = vec![StandardLdap::ENTITLED_GROUP_DN.to_string()];
+    config.override_groups = vec![missing.to_string()];
+    let error = read_err(&config).await;
+    assert_eq!(error.reason(), "GroupNotFound");
+    assert!(
+        error
+            .to_string()
+            .ends_with("no entry has this dn (spec.overrides[].memberOf)"),
+        "{error}"
+    );
 }
 
 #[tokio::test]

@@ -36,6 +36,16 @@ async fn a_membership_change_is_applied_at_the_next_run() {
     world.create(&world.manifest("members")).await;
     let first = wait_for_reason(&world.client, &world.namespace, "members", "Synced").await;
     assert_eq!(actions(&first), first_run());
+    // Seven entitled members; grace (ppolicy) and heidi (nsAccountLock) are locked.
+    let status = first.status.as_ref();
+    let entitled = StandardLdap::EXPECTED_ENTITLED.len() as u64;
+    let locked =
+        (StandardLdap::PPOLICY_LOCKED.len() + StandardLdap::NS_ACCOUNT_LOCKED.len()) as u64;
+    assert_eq!(
+        status.map(|s| (s.directory_members, s.directory_excluded)),
+        Some((Some(entitled), Some(locked)))
+    );
+    assert_eq!((entitled, locked), (7, 2));
     let skipped: Vec<(String, String)> = first
         .status
         .iter()

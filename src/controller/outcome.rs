@@ -35,6 +35,7 @@ pub enum Retry {
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct RunFacts {
     pub directory_members: u64,
+    pub directory_excluded: u64,
     pub jira_align_users: u64,
     pub counts: ActionCounts,
     /// At most `MAX_STATUS_USER_ERRORS`.
@@ -174,6 +175,7 @@ fn facts_of(report: &SyncReport) -> RunFacts {
         .unwrap_or_default();
     RunFacts {
         directory_members: report.directory_members,
+        directory_excluded: report.directory_excluded,
         jira_align_users: report.jira_align_users,
         // The status counts what was done; a dry run's planned counts live in its pending plan.
         counts: report.applied_counts(),

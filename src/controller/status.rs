@@ -56,6 +56,9 @@ pub fn build(
         directory_members: facts
             .map(|f| f.directory_members)
             .or(previous.directory_members),
+        directory_excluded: facts
+            .map(|f| f.directory_excluded)
+            .or(previous.directory_excluded),
         jira_align_users: facts
             .map(|f| f.jira_align_users)
             .or(previous.jira_align_users),

@@ -47,6 +47,11 @@ pub struct JiraAlignUserSyncStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub directory_members: Option<u64>,
 
+    /// Members of the groups the last run left out: disabled, expired, locked, outside
+    /// userFilter, or without a value for the key attribute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory_excluded: Option<u64>,
+
     /// Jira Align users read by the last run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jira_align_users: Option<u64>,

@@ -67,6 +67,7 @@ async fn resolve(
         url: config.url.clone(),
         group: group.to_string(),
         detail: detail.to_string(),
+        named_in: config.field_naming(group),
     })
 }
 

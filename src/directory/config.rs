@@ -76,9 +76,22 @@ impl DirectoryConfig {
         }
     }
 
+    /// The field that names `group`: the entitled groups, else an override rule.
+    pub(crate) fn field_naming(&self, group: &str) -> &'static str {
+        if self
+            .groups
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(group))
+        {
+            "spec.directory.groups"
+        } else {
+            "spec.overrides[].memberOf"
+        }
+    }
+
     /// Checks what can be checked without a server: the URL scheme, a non-empty password
-    /// (an empty one makes an anonymous bind that many servers accept), the user filter, and
-    /// that the TLS options do not contradict each other.
+    /// (an empty one makes an anonymous bind that many servers accept), the user filter, the
+    /// TLS options not contradicting each other, and a CA bundle holding a certificate.
     pub fn validate(&self) -> Result<(), DirectoryError> {
         if Transport::of(self).is_none() {
             return Err(DirectoryError::invalid_config(

@@ -24,11 +24,14 @@ pub enum DirectoryError {
     },
 
     /// A configured group (or an override group) does not exist or is not a group.
-    #[error("group {group} not found on {url}: {detail}")]
+    #[error("group {group} not found on {url}: {detail} ({named_in})")]
     GroupNotFound {
         url: String,
         group: String,
         detail: String,
+        /// The field that names the group: `spec.directory.groups` or an override's
+        /// `memberOf`.
+        named_in: &'static str,
     },
 
     /// The read could not be completed: a limit, a dropped connection, a referral, an

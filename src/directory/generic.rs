@@ -91,6 +91,7 @@ fn not_found(config: &DirectoryConfig, group: &str, detail: &str) -> DirectoryEr
         url: config.url.clone(),
         group: group.to_string(),
         detail: detail.to_string(),
+        named_in: config.field_naming(group),
     }
 }
 

@@ -25,6 +25,7 @@ fn synced(members: u64, created: u64) -> Outcome {
         ran: true,
         facts: Some(RunFacts {
             directory_members: members,
+            directory_excluded: 4,
             jira_align_users: 40,
             counts: ActionCounts {
                 created,
@@ -80,8 +81,12 @@ fn a_first_successful_run_fills_every_field() {
     );
     assert_eq!(status.last_sync_duration_seconds.as_deref(), Some("1.250"));
     assert_eq!(
-        (status.directory_members, status.jira_align_users),
-        (Some(12), Some(40))
+        (
+            status.directory_members,
+            status.directory_excluded,
+            status.jira_align_users
+        ),
+        (Some(12), Some(4), Some(40))
     );
     assert_eq!(
         status.actions.map(|a| (a.created, a.unchanged)),
