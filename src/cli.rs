@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 use serde::Deserialize;
 
 use crate::crd::JiraAlignUserSync;
-use crate::directory::{DirectoryConfig, check_ca_bundle};
+use crate::directory::{DirectoryConfig, DirectoryError};
 use crate::jira_align::{Client, ClientStats, Listing, Patches};
 use crate::sync::{SyncInputs, client_config, run};
 use crate::validate::validate;
@@ -139,16 +139,11 @@ async fn sync_inner(args: SyncArgs) -> Result<u8, ConfigError> {
         &args.bind_password_env,
     )?;
     let ca_pem = match &args.ca_file {
-        Some(path) => {
-            let pem = std::fs::read(path).map_err(|source| ConfigError::Read {
-                what: "CA file",
-                path: path.clone(),
-                source,
-            })?;
-            check_ca_bundle(&pem)
-                .map_err(|e| ConfigError::Invalid(format!("--ca-file {}: {e}", path.display())))?;
-            Some(pem)
-        }
+        Some(path) => Some(std::fs::read(path).map_err(|source| ConfigError::Read {
+            what: "CA file",
+            path: path.clone(),
+            source,
+        })?),
         // The CLI reads no Secret or ConfigMap: a CA named there must come as a file.
         None if resource
             .spec
@@ -174,9 +169,15 @@ async fn sync_inner(args: SyncArgs) -> Result<u8, ConfigError> {
     }
     let client = Client::new(config).map_err(|e| ConfigError::Invalid(e.to_string()))?;
     let directory = DirectoryConfig::from_spec(&spec.directory, &spec.overrides, password, ca_pem);
+    // The CA bundle is the file given, so a problem with it names the file.
     directory
         .validate()
-        .map_err(|e| ConfigError::Invalid(format!("spec.directory: {e}")))?;
+        .map_err(|e| match (&e, &args.ca_file) {
+            (DirectoryError::InvalidConfig { field, .. }, Some(path)) if field == "tls.ca" => {
+                ConfigError::Invalid(format!("--ca-file {}: {e}", path.display()))
+            }
+            _ => ConfigError::Invalid(format!("spec.directory: {e}")),
+        })?;
 
     let inputs = SyncInputs {
         spec,

@@ -27,7 +27,6 @@ use crate::snapshot::DirectorySnapshot;
 pub use dn::{is_within, normalize_dn};
 pub use error::DirectoryError;
 pub use filter::{escape_filter_bytes, escape_filter_value};
-pub use tls::check_ca_bundle;
 
 use session::{BaseRead, Session};
 

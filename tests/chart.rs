@@ -261,10 +261,17 @@ fn monitoring_objects_are_optional_and_alert_on_the_operator_metrics() {
         })
         .collect();
     let job = r#"job="rel-alignsync-metrics""#;
+    let success = format!("alignsync_last_success_timestamp_seconds{{{job}}}");
+    let created = format!("alignsync_resource_created_timestamp_seconds{{{job}}}");
+    let stale = format!(
+        "(time() - max by (namespace, name) ({success}) > 10800)\nor\n\
+         (time() - max by (namespace, name) ({created}) > 10800\n  \
+         unless on (namespace, name) {success})"
+    );
     assert_eq!(
         alerts,
         [
-            ("AlignSyncStale", format!("(time() - max by (namespace, name) (alignsync_last_success_timestamp_seconds{{{job}}}) > 10800)\nor\n(time() - max by (namespace, name) (alignsync_resource_created_timestamp_seconds{{{job}}}) > 10800\n  unless on (namespace, name) alignsync_last_success_timestamp_seconds{{{job}}})").as_str()),
+            ("AlignSyncStale", stale.as_str()),
             ("AlignSyncRunBlocked", format!(r#"sum(increase(alignsync_runs_total{{{job}, result="blocked", reason="DeactivationLimitExceeded"}}[1h])) > 0"#).as_str()),
             ("AlignSyncRunsFailing", format!(r#"sum(increase(alignsync_runs_total{{{job}, result="failure"}}[1h])) >= 5"#).as_str()),
         ]

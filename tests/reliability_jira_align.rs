@@ -205,15 +205,21 @@ async fn answers_slower_than_the_timeout_converge() {
     let converged = converge_and_settle("slow answers > timeout", &world, tuning, settle).await;
 
     assert_eq!(converged.outcome, Outcome::CLEAN);
-    // TODO: the simulator never logs a request whose client gave up during an injected
-    // delay, so these faults show only in the client's counts; the state watch covers
-    // the deactivations the log cannot show.
+    // Every request the client gave up on is in the log as abandoned during its delay.
     let stats = converged.stats;
     let timeouts: u64 = [stats.list, stats.find, stats.get, stats.create, stats.patch]
         .iter()
         .map(|c| c.no_answer)
         .sum();
     assert!(timeouts >= 3, "the faults fired ({stats:?})");
+    let abandoned = world
+        .site
+        .admin()
+        .request_log()
+        .iter()
+        .filter(|r| r.abandoned && r.fault.as_deref() == Some("delay 1500ms"))
+        .count() as u64;
+    assert_eq!(abandoned, timeouts, "{stats:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -101,7 +101,7 @@ pub async fn reconcile(
             interval: None,
             approval_consumed: false,
         },
-        Some(resolved) => run(&ctx.client, &resource, resolved, conflict).await,
+        Some(resolved) => run(&ctx.client, &resource, &key, resolved, conflict).await,
     };
     let fingerprint = if run.approval_consumed {
         consumed_fingerprint
@@ -146,6 +146,7 @@ async fn consume_approval(client: &kube::Client, resource: &JiraAlignUserSync) -
 async fn run(
     kube_client: &kube::Client,
     resource: &JiraAlignUserSync,
+    key: &ResourceKey,
     resolved: Result<ResolvedSecrets, SecretError>,
     conflict: Option<Conflict>,
 ) -> RunResult {
@@ -166,10 +167,7 @@ async fn run(
             return stopped(Outcome::stopped(error.reason(), error.to_string(), retry));
         }
     };
-    let owner = ResourceKey::of(resource)
-        .map(|key| key.to_string())
-        .unwrap_or_default();
-    let prepared = match prepare(&resource.spec, &secrets, &owner) {
+    let prepared = match prepare(&resource.spec, &secrets, &key.to_string()) {
         Ok(prepared) => prepared,
         Err(error) => {
             return stopped(Outcome::stopped(
@@ -257,8 +255,8 @@ async fn conclude(
     // Nor does a run whose resource was deleted meanwhile: its series would outlive it.
     if !ctx.exists(key) {
         ctx.forget(key);
-        let (namespace, name) = (&key.namespace, &key.name);
-        tracing::info!(%namespace, %name, reason = outcome.reason, "resource deleted during its run");
+        let (namespace, name, reason) = (&key.namespace, &key.name, outcome.reason);
+        tracing::info!(%namespace, %name, reason, "resource deleted during its run");
         return Ok(Action::await_change());
     }
     let generation = resource.metadata.generation;

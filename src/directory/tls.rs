@@ -107,11 +107,6 @@ fn pem_problem(error: &rustls::pki_types::pem::Error) -> String {
     }
 }
 
-/// Whether a PEM bundle holds at least one usable CA certificate, as the connection will need.
-pub fn check_ca_bundle(pem: &[u8]) -> Result<(), DirectoryError> {
-    roots_from_pem(pem).map(|_| ())
-}
-
 /// Parses a PEM bundle; a bundle without a single usable certificate is a configuration error.
 pub(crate) fn roots_from_pem(pem: &[u8]) -> Result<RootCertStore, DirectoryError> {
     let mut roots = RootCertStore::empty();
@@ -176,7 +171,7 @@ mod tests {
 
     #[test]
     fn a_bundle_cut_short_says_so_in_words() {
-        let err = check_ca_bundle(b"-----BEGIN CERTIFICATE-----\nMIIB\n").unwrap_err();
+        let err = roots_from_pem(b"-----BEGIN CERTIFICATE-----\nMIIB\n").unwrap_err();
         assert_eq!(
             err.to_string(),
             "invalid directory configuration tls.ca: the CA bundle is not valid PEM: a block \

@@ -45,7 +45,7 @@ impl Drop for Journaled {
     fn drop(&mut self) {
         let elapsed = self.started.elapsed().as_micros();
         self.entry.elapsed_micros = u64::try_from(elapsed).unwrap_or(u64::MAX);
-        let entry = std::mem::replace(&mut self.entry, LoggedRequest::placeholder());
+        let entry = std::mem::take(&mut self.entry);
         tracing::debug!(
             seq = entry.seq,
             method = %entry.method,

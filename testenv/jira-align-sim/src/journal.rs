@@ -12,7 +12,7 @@ use crate::routes::RouteKind;
 pub const DROPPED: u16 = 0;
 
 /// One API request as the simulator handled it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoggedRequest {
     /// Position among all API requests since start or reset, from 1.
@@ -38,26 +38,6 @@ pub struct LoggedRequest {
     pub abandoned: bool,
     /// Time from arrival to answer inside the simulator, added latency included.
     pub elapsed_micros: u64,
-}
-
-impl LoggedRequest {
-    /// An empty entry, left behind when a finished one is moved into the journal.
-    pub(crate) fn placeholder() -> Self {
-        LoggedRequest {
-            seq: 0,
-            method: String::new(),
-            path: String::new(),
-            query: None,
-            route: RouteKind::Unknown,
-            status: DROPPED,
-            user_id: None,
-            body: None,
-            applied: false,
-            fault: None,
-            abandoned: false,
-            elapsed_micros: 0,
-        }
-    }
 }
 
 /// A request that broke the documented contract.

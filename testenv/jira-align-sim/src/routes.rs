@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 pub const API_PREFIX: &str = "/rest/align/api/2/";
 
 /// The kind of route a request was classified as, the key of request counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum RouteKind {
     ListUsers,
@@ -24,6 +26,7 @@ pub enum RouteKind {
     /// A known resource with a method it does not support (405).
     MethodNotAllowed,
     /// No such route (404 with an empty body).
+    #[default]
     Unknown,
 }
 
